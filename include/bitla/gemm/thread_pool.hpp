@@ -1,0 +1,168 @@
+// bitla/gemm/thread_pool.hpp — the default parallel driver's workers.
+//
+// Kernels take row / column ranges, so an engine can drive them from its own thread pool.
+// For everyone else bitla has this one: persistent std::jthread workers (spawning threads
+// per call would cost tens of microseconds, a tenth of a large GEMV), woken per job, that
+// spin briefly before they sleep so back-to-back calls start fast.
+//
+// `run(tasks, f)` calls f(t) for t = 0 .. tasks-1, task t on thread t % size() (task 0 on
+// the caller), and returns when all are done. The split is static, so which thread computes
+// which output never depends on timing, and results do not depend on the thread count as
+// long as every output element is computed by one task (the drivers guarantee that).
+// Calls from several threads at once are serialised; they never interleave.
+//
+// `default_pool()` has std::thread::hardware_concurrency() threads, or BITLA_NUM_THREADS.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <stop_token>
+#include <thread>
+#include <vector>
+
+#include "../core/error.hpp"
+
+namespace bitla::inline v0 {
+
+class ThreadPool {
+public:
+    /// A pool of `threads` threads, the caller included (threads >= 1).
+    explicit ThreadPool(unsigned threads) : size_(threads) {
+        detail::require(threads >= 1 && threads <= 1024, "threads", "threads = ", threads, " is outside [1, 1024]");
+        for (unsigned w = 1; w < threads; ++w)
+            workers_.emplace_back([this, w](std::stop_token stop) { work(w, stop); });
+    }
+    ~ThreadPool() {
+        for (auto& t : workers_) t.request_stop();
+        {
+            std::lock_guard lock(sleep_mutex_);
+            wake_.notify_all();
+        }
+        workers_.clear();  // joins
+    }
+    ThreadPool(const ThreadPool&) = delete;
+    ThreadPool& operator=(const ThreadPool&) = delete;
+
+    [[nodiscard]] unsigned size() const noexcept { return size_; }
+
+    /// Calls f(t) for t in [0, tasks); task t runs on thread t % size(). Blocks until done.
+    /// The first exception a task throws is rethrown here (the other tasks still finish).
+    template <class F>
+    void run(unsigned tasks, F&& f) {
+        if (tasks == 0) return;
+        if (tasks == 1 || size_ == 1) {
+            for (unsigned t = 0; t < tasks; ++t) f(t);
+            return;
+        }
+        std::lock_guard serial(run_mutex_);
+        job_ = [&f](unsigned t) { f(t); };
+        error_ = nullptr;
+        const unsigned helpers = std::min(size_, tasks) - 1;
+        pending_.store(helpers, std::memory_order_relaxed);
+        {
+            std::lock_guard lock(sleep_mutex_);
+            // One word carries the generation and its task count, so a worker can never
+            // pair one job's generation with another job's count.
+            const std::uint64_t gen = (job_word_.load(std::memory_order_relaxed) >> 32) + 1;
+            job_word_.store((gen << 32) | tasks, std::memory_order_release);
+            wake_.notify_all();
+        }
+        run_tasks_of(0, tasks);
+        while (pending_.load(std::memory_order_acquire) != 0) std::this_thread::yield();
+        job_ = nullptr;
+        if (error_) std::rethrow_exception(error_);
+    }
+
+private:
+    void run_tasks_of(unsigned thread, unsigned tasks) {
+        for (unsigned t = thread; t < tasks; t += size_) {
+            try {
+                job_(t);
+            } catch (...) {
+                std::lock_guard lock(error_mutex_);
+                if (!error_) error_ = std::current_exception();
+            }
+        }
+    }
+
+    void work(unsigned w, std::stop_token stop) {
+        std::uint64_t seen = 0;
+        const auto generation = [](std::uint64_t word) { return word >> 32; };
+        while (!stop.stop_requested()) {
+            // Spin a little (a new job usually follows the last one closely), then sleep.
+            std::uint64_t word = job_word_.load(std::memory_order_acquire);
+            for (int spin = 0; generation(word) == seen && spin < 2000; ++spin) {
+                std::this_thread::yield();
+                word = job_word_.load(std::memory_order_acquire);
+            }
+            if (generation(word) == seen) {
+                std::unique_lock lock(sleep_mutex_);
+                wake_.wait(lock, [&] {
+                    return stop.stop_requested() || generation(job_word_.load(std::memory_order_acquire)) != seen;
+                });
+                if (stop.stop_requested()) return;
+                word = job_word_.load(std::memory_order_acquire);
+            }
+            seen = generation(word);
+            const auto tasks = static_cast<unsigned>(word & 0xffffffffu);
+            if (w < std::min(size_, tasks)) {  // only participants touch job_; run() waits for them
+                run_tasks_of(w, tasks);
+                pending_.fetch_sub(1, std::memory_order_acq_rel);
+            }
+        }
+    }
+
+    unsigned size_;
+    std::vector<std::jthread> workers_;
+    std::mutex run_mutex_, sleep_mutex_, error_mutex_;
+    std::condition_variable wake_;
+    std::atomic<std::uint64_t> job_word_{0};  ///< generation << 32 | task count
+    std::atomic<unsigned> pending_{0};
+    std::function<void(unsigned)> job_;
+    std::exception_ptr error_;
+};
+
+/// Threads the default pool starts with: BITLA_NUM_THREADS, else the hardware's.
+[[nodiscard]] inline unsigned default_thread_count() {
+    if (const char* s = std::getenv("BITLA_NUM_THREADS"); s != nullptr && *s != '\0') {
+        char* end = nullptr;
+        const long v = std::strtol(s, &end, 10);
+        detail::require(end != s && *end == '\0' && v >= 1 && v <= 1024, "BITLA_NUM_THREADS", "BITLA_NUM_THREADS = '",
+                        s, "' is not a thread count in [1, 1024]");
+        return static_cast<unsigned>(v);
+    }
+    const unsigned hw = std::thread::hardware_concurrency();
+    return hw == 0 ? 1 : hw;
+}
+
+/// The pool bitla's drivers use unless given another.
+[[nodiscard]] inline ThreadPool& default_pool() {
+    static ThreadPool pool(default_thread_count());
+    return pool;
+}
+
+/// Splits [0, n) into at most `parts` contiguous ranges whose starts are multiples of
+/// `grain` (except the end), and calls f(begin, end) for each on the pool. A range is
+/// never empty; parts = 0 means pool.size().
+template <class F>
+void parallel_for(std::size_t n, std::size_t grain, F&& f, ThreadPool& pool = default_pool(), unsigned parts = 0) {
+    if (n == 0) return;
+    if (grain == 0) grain = 1;
+    if (parts == 0) parts = pool.size();
+    const std::size_t blocks = (n + grain - 1) / grain;
+    const std::size_t used = std::min<std::size_t>(parts, blocks);
+    pool.run(static_cast<unsigned>(used), [&](unsigned t) {
+        const std::size_t b0 = blocks * t / used, b1 = blocks * (t + 1) / used;
+        const std::size_t begin = b0 * grain, end = std::min(n, b1 * grain);
+        if (begin < end) f(begin, end);
+    });
+}
+
+}  // namespace bitla::inline v0
