@@ -72,6 +72,22 @@ TEST_CASE("HQQ 2-bit grouped plus rank-16 low rank plus bias equals the dense re
                 }
 }
 
+TEST_CASE("HQQ native zero points fold as (Wq - z) times s", "[expr]") {
+    const std::size_t n = 5, k = 128, g = 32;
+    auto q = random_ints<int>(n, k, 0, 3);
+    auto wq = BitPlanes::from_values(q, 2);
+    auto s = random_positive(n, k / g);
+    auto z = random_floats(n, k / g, 2.0f);
+    auto x = random_floats(3, k);
+    auto y = evaluate(linear(x, packed(wq) * group_scale(s, g) + group_zero_point(z, s, g)));
+    Matrix<double> dense(n, k);
+    for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t j = 0; j < k; ++j) dense(i, j) = (q(i, j) - double(z(i, j / g))) * s(i, j / g);
+    check_against_dense(dense, x, {}, y, k / g);
+    Matrix<float> s_bad(n, 3);
+    REQUIRE_THROWS_WITH(lower(packed(wq) + group_zero_point(z, s_bad, g)), Catch::Contains("scale is 5 x 3"));
+}
+
 TEST_CASE("binary plus ternary sums scaled per row with a rank-one zero", "[expr]") {
     const std::size_t m = 3, n = 7, k = 129;
     auto bv = random_ints<int>(n, k, 0, 1);

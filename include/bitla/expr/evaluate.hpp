@@ -76,7 +76,11 @@ void check_operands(const Plan& p, const MatrixView<const T>& x, const MatrixVie
         if (t.scale.kind != Scale::Kind::tensor)
             bitla::detail::require(!clash(t.scale.values.first_byte(), t.scale.values.end_byte()), "y", "y overlaps a scale");
     }
-    for (const auto& z : p.zeros) bitla::detail::require(!clash(z.u.first_byte(), z.u.end_byte()), "y", "y overlaps u");
+    for (const auto& z : p.zeros) {
+        bitla::detail::require(!clash(z.u.first_byte(), z.u.end_byte()), "y", "y overlaps u");
+        if (z.times.data != nullptr)
+            bitla::detail::require(!clash(z.times.first_byte(), z.times.end_byte()), "y", "y overlaps a scale");
+    }
     for (const auto& f : p.factors) {
         bitla::detail::require(!clash(f.b.first_byte(), f.b.end_byte()), "y", "y overlaps a low-rank factor");
         if (!f.ones()) bitla::detail::require(!clash(f.a.first_byte(), f.a.end_byte()), "y", "y overlaps a low-rank factor");
@@ -111,7 +115,7 @@ void run_generic(const Plan& p, const MatrixView<const T>& x, std::span<const fl
             for (const auto& term : p.packed)
                 acc += term.coef * std::visit([&](const auto& w) { return scaled_dot(xm, w, term.scale, n, p.k); }, term.w);
             for (std::size_t z = 0; z < p.zeros.size(); ++z)
-                for (std::size_t g = 0; g < xsum[z].size(); ++g) acc += double(p.zeros[z].u(n, g)) * xsum[z][g];
+                for (std::size_t g = 0; g < xsum[z].size(); ++g) acc += double(p.zeros[z].value(n, g)) * xsum[z][g];
             j = 0;
             for (const auto& f : p.factors)
                 for (std::size_t r = 0; r < f.rank(); ++r, ++j) acc += t[j] * double(f.b(n, r));
@@ -164,7 +168,7 @@ template <weight_expr W>
                 else s = t.scale.values(n, k / t.scale.group_size);
                 v += t.coef * s * q;
             }
-            for (const auto& z : p.zeros) v += z.u(n, k / z.group_size);
+            for (const auto& z : p.zeros) v += z.value(n, k / z.group_size);
             for (const auto& f : p.factors)
                 for (std::size_t r = 0; r < f.rank(); ++r) v += double(f.b(n, r)) * (f.ones() ? 1.0 : double(f.a(r, k)));
             out(n, k) = static_cast<float>(v);

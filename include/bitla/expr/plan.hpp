@@ -103,6 +103,7 @@ struct Lowering {
         fix_n(z.u.rows, what);
         if (z.group_size == 0) {
             bitla::detail::require(z.u.cols == 1, "u", what, ": a rank-one zero needs one value per row");
+            bitla::detail::require(z.times.data == nullptr, "u", what, ": zero points need groups");
             plan.factors.push_back({z.u, {}});
         } else {
             plan.zeros.push_back(z);
@@ -145,7 +146,13 @@ struct Lowering {
                 check_groups(s.values, s.group_size, "scale", what);
             }
         }
-        for (const Zero& z : plan.zeros) check_groups(z.u, z.group_size, "u", "grouped zero");
+        for (const Zero& z : plan.zeros) {
+            check_groups(z.u, z.group_size, "u", "grouped zero");
+            if (z.times.data != nullptr) {
+                bitla::detail::check_view(z.times, "scale");
+                check_groups(z.times, z.group_size, "scale", "zero point scale");
+            }
+        }
     }
 };
 

@@ -19,6 +19,7 @@
 // | t * group_scale(s, G)    | s[n, k/G] · t[n, k]                   | N x K/G                       |
 // | row_zero(u)              | u[n]            (the rank-1 x·1ᵀ·u)   | N values                      |
 // | group_zero(u, G)         | u[n, k/G]       (HQQ: u = −z·s)       | N x K/G                       |
+// | group_zero_point(z, s, G)| −z[n, k/G]·s[n, k/G] (HQQ's storage)  | N x K/G each                  |
 // | low_rank(B, A)           | Σ_r B[n, r]·A[r, k]                   | B: N x r, A: r x K            |
 //
 // Capture rule (one rule, everywhere): every operand is captured as a view. Views are cheap
@@ -74,10 +75,17 @@ struct Scale {
     std::size_t group_size = 0;             ///< Kind::group
 };
 
-/// A zero-point term: u[n] (rank one) or u[n, k/G] (grouped), added to W.
+/// A zero-point term: u[n] (rank one) or u[n, k/G] (grouped), added to W. When `times`
+/// is set (HQQ's native storage), the term is −u[n,g]·times[n,g]: a zero point z and its
+/// scale s give u = −z·s without materialising it.
 struct Zero {
-    MatrixView<const float> u;  ///< N x 1 (rank one) or N x K/G
-    std::size_t group_size = 0; ///< 0: rank one
+    MatrixView<const float> u;      ///< N x 1 (rank one) or N x K/G
+    std::size_t group_size = 0;     ///< 0: rank one
+    MatrixView<const float> times;  ///< empty, or N x K/G: the term is −u·times
+
+    [[nodiscard]] float value(std::size_t n, std::size_t g) const {
+        return times.data == nullptr ? u(n, g) : -u(n, g) * times(n, g);
+    }
 };
 
 /// A low-rank term B·A: B is N x r, A is r x K.
@@ -122,7 +130,7 @@ template <class U>
 [[nodiscard]] Zero row_zero(const U& u) {
     auto v = detail::float_view(u);
     if (v.rows == 1) v = MatrixView<const float>(v.data, v.cols, 1, 1);
-    return {v, 0};
+    return {v, 0, {}};
 }
 template <class U>
     requires detail::temporary_owner<U>
@@ -131,11 +139,21 @@ void row_zero(U&&) = delete;
 /// Grouped zero term u[n, g] (N x K/G): y[m, n] += Σ_g u[n, g]·xsum[m, g]. HQQ: u = −z·s.
 template <class U>
 [[nodiscard]] Zero group_zero(const U& u, std::size_t group_size) {
-    return {detail::float_view(u), group_size};
+    return {detail::float_view(u), group_size, {}};
 }
 template <class U>
     requires detail::temporary_owner<U>
 void group_zero(U&&, std::size_t) = delete;
+
+/// HQQ's zero points z (N x K/G) with their scales s: adds −z[n,g]·s[n,g], so that
+/// packed(wq) * group_scale(s, G) + group_zero_point(z, s, G) is (Wq − z)·s.
+template <class Z, class S>
+[[nodiscard]] Zero group_zero_point(const Z& z, const S& s, std::size_t group_size) {
+    return {detail::float_view(z), group_size, detail::float_view(s)};
+}
+template <class Z, class S>
+    requires detail::temporary_owner<Z> || detail::temporary_owner<S>
+void group_zero_point(Z&&, S&&, std::size_t) = delete;
 
 /// Low-rank term B·A with B: N x r and A: r x K.
 template <class B, class A>
