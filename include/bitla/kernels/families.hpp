@@ -12,6 +12,7 @@
 #pragma once
 
 #include "isa_probe.hpp"
+#include "xnor.hpp"
 
 /// Calls X(Family, tag) for every family. Add a family here and in the include list above.
-#define BITLA_FOR_EACH_FAMILY_OF(X, tag) X(bitla::IsaProbe, tag)
+#define BITLA_FOR_EACH_FAMILY_OF(X, tag) X(bitla::IsaProbe, tag) X(bitla::XnorKernels, tag)

@@ -6,6 +6,7 @@
 //   reference::gemv(x, w, y)        the same for one activation row (spans)
 //   reference::xnor_gemm(a, w, y)   a: M x K packed +-1 bits; w: +-1 bits or ternary
 //   reference::xnor_gemv(a, w, y)
+//   reference::hamming_distances(q, c, d), hamming_topk(q, c, index, dist)   binary codes
 //
 // Outputs: int32 for int8 or bit activations (exact), float for float activations
 // (accumulated in double, rounded once). xnor_gemm also has a float form with per-row
@@ -22,11 +23,13 @@
 // Every entry validates its operands (bitla::error) before writing y.
 #pragma once
 
+#include <algorithm>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <span>
 #include <type_traits>
+#include <vector>
 
 #include "../../core/checks.hpp"
 #include "../../core/concepts.hpp"
@@ -66,6 +69,17 @@ acc_t<T> dot(const T* x, const TernaryView<enc::planes>& w, std::size_t n) {
 
 template <class T>
 acc_t<T> dot(const T* x, const TernaryView<enc::code2>& w, std::size_t n) {
+    acc_t<T> s = 0;
+    for (std::size_t k = 0; k < w.cols; ++k) {
+        const int v = w(n, k);
+        if (v > 0) s += x[k];
+        else if (v < 0) s -= x[k];
+    }
+    return s;
+}
+
+template <class T>
+acc_t<T> dot(const T* x, const TernaryView<enc::base3>& w, std::size_t n) {
     acc_t<T> s = 0;
     for (std::size_t k = 0; k < w.cols; ++k) {
         const int v = w(n, k);
@@ -137,7 +151,7 @@ void gemm(const X& x_in, const W& w_in, Y&& y_in) {
 /// y (N) = w (N x K) . x (K). int8 x -> int32 y; float x -> float y.
 template <activation T, packed_matrix W, class Out>
 void gemv(std::span<const T> x, const W& w, std::span<Out> y) {
-    gemm(MatrixView<const T>(x), w, MatrixView<Out>(y));
+    reference::gemm(MatrixView<const T>(x), w, MatrixView<Out>(y));
 }
 
 /// y (M x N) = a (M x K, +-1 bits) . w^T, w (N x K) +-1 bits or ternary; int32, exact.
@@ -179,7 +193,41 @@ template <class A, packed_matrix W>
     requires sign_bits<A> && detail::xnor_weights<packed_view_t<W>>
 void xnor_gemv(const A& a, const W& w, std::span<std::int32_t> y) {
     bitla::detail::require(a.view().rows == 1, "a", "xnor_gemv takes one row of bits, a has ", a.view().rows);
-    xnor_gemm(a, w, MatrixView<std::int32_t>(y));
+    reference::xnor_gemm(a, w, MatrixView<std::int32_t>(y));
+}
+
+/// d (nq x nb) = Hamming distances popcount(q_i xor c_j); q and c bits of either encoding.
+template <bit_encoding E, bit_encoding F>
+void hamming_distances(const BitView<E>& q, const BitView<F>& c, MatrixView<std::uint32_t> d) {
+    bitla::detail::check_product(q, c, d);
+    for (std::size_t i = 0; i < q.rows; ++i)
+        for (std::size_t j = 0; j < c.rows; ++j) {
+            const auto qr = q.words(i), cr = c.words(j);
+            std::uint32_t s = 0;
+            for (std::size_t w = 0; w < qr.size(); ++w) s += static_cast<std::uint32_t>(std::popcount(qr[w] ^ cr[w]));
+            d(i, j) = s;
+        }
+}
+
+/// The k = index.cols nearest codes of every query, ascending by (distance, index).
+template <bit_encoding E, bit_encoding F>
+void hamming_topk(const BitView<E>& q, const BitView<F>& c, MatrixView<std::size_t> index,
+                  MatrixView<std::uint32_t> dist) {
+    bitla::detail::require(index.cols >= 1 && index.cols <= c.rows, "index", "k = ", index.cols,
+                           " is not in [1, ", c.rows, "]");
+    bitla::detail::require(index.rows == q.rows && dist.rows == q.rows && dist.cols == index.cols, "dist",
+                           "index and dist must both be ", q.rows, " x ", index.cols);
+    Matrix<std::uint32_t> all(q.rows, c.rows);
+    hamming_distances(q, c, all.view());
+    std::vector<std::size_t> order(c.rows);
+    for (std::size_t i = 0; i < q.rows; ++i) {
+        for (std::size_t j = 0; j < c.rows; ++j) order[j] = j;
+        std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) { return all(i, x) < all(i, y); });
+        for (std::size_t j = 0; j < index.cols; ++j) {
+            index(i, j) = order[j];
+            dist(i, j) = all(i, order[j]);
+        }
+    }
 }
 
 }  // namespace bitla::inline v0::reference

@@ -1,0 +1,25 @@
+// bitla/kernels/avx512_vpopcnt/bit_ops.hpp — bit_ops with AVX-512 VPOPCNTDQ: three
+// instructions per 512-bit word pair (vpxorq, vpopcntq, vpaddq), the machine's peak.
+// Also used by avx512_vnni (the levels nest), instantiated on that level's own tag.
+#pragma once
+
+#include "../avx512bw/bit_ops.hpp"
+
+#if BITLA_FLAGS_AVX512_VPOPCNT
+namespace bitla::inline v0::kernels {
+
+template <class Arch>
+struct avx512_vpopcnt_ops : avx512_ops<Arch> {
+    using reg = __m512i;
+    static reg xor_popcount_add(reg acc, reg a, reg b) noexcept {
+        return _mm512_add_epi64(acc, _mm512_popcnt_epi64(_mm512_xor_si512(a, b)));
+    }
+};
+
+template <>
+struct bit_ops<arch::avx512_vpopcnt> : avx512_vpopcnt_ops<arch::avx512_vpopcnt> {};
+template <>
+struct bit_ops<arch::avx512_vnni> : avx512_vpopcnt_ops<arch::avx512_vnni> {};
+
+}  // namespace bitla::inline v0::kernels
+#endif

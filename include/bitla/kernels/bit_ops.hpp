@@ -1,0 +1,43 @@
+// bitla/kernels/bit_ops.hpp — the few vector operations the popcount kernels are written
+// over, one specialisation per instruction set (the way xsimd's arch files add what the
+// generic layer lacks). The kernels themselves (kernels/xnor.hpp) are written once.
+//
+// `bit_ops<Arch>` for an arch/table.hpp tag provides:
+//
+//   using reg                              one register of `lanes` 64-bit lanes
+//   lanes                                  64-bit lanes per register (divides 8)
+//   mr, nr                                 the xnor tile: mr x nr outputs, nr a multiple of
+//                                          lanes, mr * nr / lanes accumulators + nr / lanes
+//                                          operands + a few temporaries fit the register file
+//   zero()                                 all lanes 0
+//   load(p)                                lanes words from p (any alignment)
+//   broadcast(p)                           *p in every lane
+//   xor_popcount_add(acc, a, b)            acc + popcount(a ^ b), lane by lane
+//   store_u32(out, acc)                    the lanes (each < 2^32) as lanes uint32 at out
+//   reduce(acc)                            the sum of the lanes
+//
+// Everything here is compiled into one translation unit per ISA (runtime dispatch), so every
+// function is a member of a specialisation on the ISA's own tag: no inline function shared
+// by two ISA units can carry the wider unit's instructions into the narrower one. Where
+// two levels share an implementation (avx512_vpopcnt and avx512_vnni) it is a template on
+// the tag, instantiated once per tag.
+//
+// A new ISA (NEON: vcntq_u8 + pairwise widening adds) is one folder with one such file.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "../arch/table.hpp"
+
+namespace bitla::inline v0::kernels {
+
+template <class Arch>
+struct bit_ops;
+
+}  // namespace bitla::inline v0::kernels
+
+#include "generic/bit_ops.hpp"
+#include "avx2/bit_ops.hpp"
+#include "avx512bw/bit_ops.hpp"
+#include "avx512_vpopcnt/bit_ops.hpp"

@@ -1,0 +1,83 @@
+// The XNOR microkernels of every ISA this host runs, against plain popcounts, bit for bit.
+#include <bitla/arch/dispatch.hpp>
+#include <bitla/kernels/families.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <bit>
+#include <vector>
+
+#include "support/random.hpp"
+
+using namespace bitla;
+
+namespace {
+
+std::vector<std::uint64_t> random_words(std::size_t n) {
+    std::vector<std::uint64_t> v(n);
+    for (auto& w : v) w = bitla_test::rng()();
+    return v;
+}
+
+}  // namespace
+
+TEST_CASE("every ISA's xnor tile matches popcounts", "[kernels][xnor]") {
+    for (isa i : available_isas()) {
+        const XnorKernels& kern = kernels_for<XnorKernels>(i);
+        INFO("isa " << name(i) << " tile " << kern.mr << " x " << kern.nr);
+        REQUIRE(kern.id == i);
+        REQUIRE(kern.mr * kern.nr <= XnorKernels::max_tile);
+        for (std::size_t kw : {1, 2, 7, 8, 64, 65}) {
+            const auto a = random_words(kern.mr * kw), b = random_words(kern.nr * kw);
+            std::vector<std::uint32_t> out(kern.mr * kern.nr, 0xdeadbeef);
+            kern.tile(a.data(), b.data(), kw, out.data());
+            for (std::size_t m = 0; m < kern.mr; ++m)
+                for (std::size_t n = 0; n < kern.nr; ++n) {
+                    std::uint32_t want = 0;
+                    for (std::size_t j = 0; j < kw; ++j)
+                        want += static_cast<std::uint32_t>(std::popcount(a[j * kern.mr + m] ^ b[j * kern.nr + n]));
+                    REQUIRE(out[m * kern.nr + n] == want);
+                }
+        }
+    }
+}
+
+TEST_CASE("every ISA's xnor row kernel matches popcounts", "[kernels][xnor]") {
+    for (isa i : available_isas()) {
+        const XnorKernels& kern = kernels_for<XnorKernels>(i);
+        INFO("isa " << name(i));
+        for (std::size_t kw : {8, 16, 72})
+            for (std::size_t rows : {1, 3, 4, 5, 9}) {
+                const std::size_t stride = kw + 8;
+                const auto a = random_words(kw), w = random_words(rows * stride);
+                std::vector<std::uint32_t> out(rows);
+                kern.rows(a.data(), w.data(), stride, rows, kw, out.data());
+                for (std::size_t r = 0; r < rows; ++r) {
+                    std::uint32_t want = 0;
+                    for (std::size_t j = 0; j < kw; ++j)
+                        want += static_cast<std::uint32_t>(std::popcount(a[j] ^ w[r * stride + j]));
+                    REQUIRE(out[r] == want);
+                }
+            }
+    }
+}
+
+TEST_CASE("the xnor top-k epilogue keeps the k best and breaks ties by index", "[kernels][xnor]") {
+    for (isa i : available_isas()) {
+        const XnorKernels& kern = kernels_for<XnorKernels>(i);
+        INFO("isa " << name(i));
+        const std::size_t k = 3;
+        std::vector<std::uint32_t> dist(k, 0xffffffffu);
+        std::vector<std::size_t> index(k, ~std::size_t{0});
+        // Two tiles of one row: columns 10.. then 0.. (out of order on purpose).
+        std::vector<std::uint32_t> pc(kern.nr, 9);
+        pc[1] = 4;
+        pc[2] = 4;
+        kern.topk(pc.data(), kern.nr, 1, kern.nr, 10, dist.data(), index.data(), k);
+        pc.assign(kern.nr, 7);
+        pc[kern.nr - 1] = 4;
+        kern.topk(pc.data(), kern.nr, 1, kern.nr - 1, 0, dist.data(), index.data(), k);  // edge: last column unseen
+        REQUIRE(dist == std::vector<std::uint32_t>{4, 4, 7});
+        REQUIRE(index == std::vector<std::size_t>{11, 12, 0});
+    }
+}
