@@ -6,6 +6,7 @@
 // | enc::zero_one    | {0, 1}       | 1 bit, bit 1 = 1                           |
 // | enc::planes      | {-1, 0, +1}  | two bit-planes per row: plus, then minus   |
 // | enc::code2       | {-1, 0, +1}  | 2-bit code v+1, 4 per byte, low bits first |
+// | enc::base3       | {-1, 0, +1}  | 5 trits per byte, fixed-point base 3       |
 //
 // The same bits mean different things under `sign` and `zero_one` (w01 = (w± + 1) / 2),
 // which is why the encoding is part of the type.
@@ -34,6 +35,10 @@ struct code2 {
     static constexpr const char* name = "code2";
     static constexpr int min_value = -1, max_value = 1;
 };
+struct base3 {
+    static constexpr const char* name = "base3";
+    static constexpr int min_value = -1, max_value = 1;
+};
 
 }  // namespace bitla::inline v0::enc
 
@@ -43,7 +48,8 @@ template <class E>
 concept bit_encoding = std::is_same_v<E, enc::sign> || std::is_same_v<E, enc::zero_one>;
 
 template <class L>
-concept ternary_layout = std::is_same_v<L, enc::planes> || std::is_same_v<L, enc::code2>;
+concept ternary_layout =
+    std::is_same_v<L, enc::planes> || std::is_same_v<L, enc::code2> || std::is_same_v<L, enc::base3>;
 
 /// 64-bit words in one packed bit row of `cols` values: ceil(cols / 64) rounded up to a
 /// multiple of 8, so every row starts on a cache line and spans whole 512-bit registers.
@@ -56,6 +62,11 @@ concept ternary_layout = std::is_same_v<L, enc::planes> || std::is_same_v<L, enc
 /// Padding codes are 1 (the value 0), so padding adds nothing whatever the activations hold.
 [[nodiscard]] constexpr std::size_t padded_code2_bytes(std::size_t cols) noexcept {
     return (cols + 255) / 256 * 64;
+}
+
+/// Bytes in one `enc::base3` row of `cols` values: ceil(cols / 5) rounded up to 64.
+[[nodiscard]] constexpr std::size_t padded_base3_bytes(std::size_t cols) noexcept {
+    return ((cols + 4) / 5 + 63) / 64 * 64;
 }
 
 }  // namespace bitla::inline v0

@@ -208,3 +208,5 @@ template <ternary_layout L = enc::planes, dense_matrix M>
 }
 
 }  // namespace bitla::inline v0
+
+#include "ternary_base3.hpp"  // TernaryPacked<enc::base3>: five trits per byte

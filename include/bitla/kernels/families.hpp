@@ -11,8 +11,9 @@
 // never per element.
 #pragma once
 
+#include "add.hpp"
 #include "isa_probe.hpp"
 #include "xnor.hpp"
 
 /// Calls X(Family, tag) for every family. Add a family here and in the include list above.
-#define BITLA_FOR_EACH_FAMILY_OF(X, tag) X(bitla::IsaProbe, tag) X(bitla::XnorKernels, tag)
+#define BITLA_FOR_EACH_FAMILY_OF(X, tag) X(bitla::IsaProbe, tag) X(bitla::AddKernels, tag) X(bitla::XnorKernels, tag)

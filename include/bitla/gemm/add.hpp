@@ -1,0 +1,343 @@
+// bitla/gemm/add.hpp — the add-only products: packed binary / ternary / n-bit weights
+// (AddWeights, gemm/add_weights.hpp) times int8 or float activations, with the weights'
+// scales, zero terms and a bias fused into one pass that reads each packed weight once.
+//
+//     y = gemm(x, w, y)  with  y[m, n] = xs[m] · (Σ_g s[n,g]·(x_m · Wq_n)_g + u[n,g]·Σ_{k∈g} x[m,k]) + bias[n]
+//
+//   gemm(MatrixView<const int8_t> x, w, MatrixView<int32_t> y)   exact: w without scales, y = x · wᵀ
+//   gemm(Int8Rows{x, x_scale}, w, MatrixView<float> y)           int8 with a per-row scale (absmax)
+//   gemm(MatrixView<const float> x, w, MatrixView<float> y)      float activations
+//   gemv(...)                                                    the same with spans (M = 1)
+//   prepare(x, w) + gemm_rows(prepared, w, y, n_begin, n_end)    one range of output columns in the
+//                                                                caller's thread (an engine's own pool)
+//
+// Shapes: x is M x K, w is N x K, y is M x N (y may have a leading dimension), bias has N
+// entries or none, x_scale M entries or none (= 1). The int8 paths are exact in integers:
+// group sums (x · Wq)_g and Σx are int32, identical on every ISA and thread count; only the
+// final scaling is float. Float activations are summed in float (in an order each ISA picks),
+// within a K-derived bound of the exact result.
+//
+// How it runs (BLIS style; the microkernels are in kernels/<isa>/add.hpp): the activations
+// are permuted once per call into the weights' step order and their group sums taken; then
+// for blocks of `block_rows` weight rows (kept in L2), for each mr-row slice of x (kept in
+// L1), the mr x nr tile kernel sums codes times activations over all of K, emitting one
+// int32 per `lane` values when there are groups; the epilogue turns those into y. The
+// default driver splits N over `default_pool()` (or `opts.pool`); results never depend on the
+// split.
+//
+// Variants (AddOptions::variant): `dot_product` uses u8·s8 dot products (vpdpbusd where
+// the CPU has VNNI, else vpmaddubsw); `add_only` adds activations under the codes' bit
+// masks, no multiplication. `automatic` is the faster one measured on bitla-bench (README).
+//
+// Errors (bitla::error, before y is written): K mismatch, y of the wrong shape or
+// overlapping x or w, bias or x_scale of the wrong length, NaN/Inf in float x, int32 output
+// from weights that carry scales, a K whose int32 sums could overflow.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "../arch/dispatch.hpp"
+#include "../core/checks.hpp"
+#include "../kernels/add.hpp"
+#include "add_weights.hpp"
+#include "thread_pool.hpp"
+
+namespace bitla::inline v0 {
+
+enum class AddVariant : std::uint8_t { automatic, dot_product, add_only };
+
+struct AddOptions {
+    std::span<const float> bias;                 ///< N entries, or empty
+    AddVariant variant = AddVariant::automatic;
+    ThreadPool* pool = nullptr;                  ///< nullptr: default_pool()
+};
+
+/// int8 activations with one float scale per row (absmax quantization); empty scale = 1.
+struct Int8Rows {
+    MatrixView<const std::int8_t> values;
+    std::span<const float> scale;
+};
+
+/// Activations permuted into a layout's step order, with their group sums: made once per
+/// call by `prepare`, read by any number of `gemm_rows` calls (from any threads).
+class AddActivations {
+public:
+    [[nodiscard]] std::size_t rows() const noexcept { return rows_; }
+    [[nodiscard]] bool is_int8() const noexcept { return int8_; }
+
+private:
+    template <class T>
+    friend AddActivations prepare_view(MatrixView<const T> x, std::span<const float> scale, const AddWeights& w);
+    friend struct AddDriver;
+
+    bool int8_ = true;
+    std::size_t rows_ = 0, cols_ = 0, stride_ = 0, groups_ = 0;
+    AddLayout layout_;
+    AlignedBuffer<std::int8_t> xi_;
+    AlignedBuffer<float> xf_;
+    std::vector<float> group_sum_;        ///< rows x groups (exact for int8)
+    std::vector<long long> sum_i_;        ///< rows: Σx (int8)
+    std::vector<float> sum_f_;            ///< rows: Σx (float activations)
+    std::vector<float> scale_;            ///< rows
+};
+
+template <class T>
+AddActivations prepare_view(MatrixView<const T> x, std::span<const float> scale, const AddWeights& w) {
+    const AddLayout& l = w.layout();
+    AddActivations a;
+    a.int8_ = std::is_same_v<T, std::int8_t>;
+    a.rows_ = x.rows;
+    a.cols_ = x.cols;
+    a.stride_ = l.kp;
+    a.groups_ = l.groups;
+    a.layout_ = l;
+    a.scale_.assign(x.rows, 1.0f);
+    for (std::size_t m = 0; m < scale.size(); ++m) a.scale_[m] = scale[m];
+    if constexpr (std::is_same_v<T, std::int8_t>) a.xi_ = AlignedBuffer<std::int8_t>(x.rows * l.kp);
+    else a.xf_ = AlignedBuffer<float>(x.rows * l.kp);
+    a.group_sum_.assign(x.rows * l.groups, 0.0f);
+    a.sum_i_.assign(x.rows, 0);
+    a.sum_f_.assign(x.rows, 0.0f);
+    for (std::size_t m = 0; m < x.rows; ++m) {
+        const T* xr = x.data + m * x.ld;
+        T* dst;
+        if constexpr (std::is_same_v<T, std::int8_t>) dst = a.xi_.data() + m * l.kp;
+        else dst = a.xf_.data() + m * l.kp;
+        for (std::size_t t = 0; t < l.steps; ++t)
+            for (std::size_t p = 0; p < 64; ++p) {
+                const std::size_t k = l.k_of(t, p);
+                dst[64 * t + p] = k < x.cols ? xr[k] : T{};
+            }
+        if constexpr (std::is_same_v<T, std::int8_t>) {
+            long long total = 0;
+            for (std::size_t g = 0; g < l.groups; ++g) {
+                long long s = 0;
+                for (std::size_t k = g * l.group_size; k < (g + 1) * l.group_size; ++k) s += xr[k];
+                a.group_sum_[m * l.groups + g] = static_cast<float>(s);
+            }
+            for (std::size_t k = 0; k < x.cols; ++k) total += xr[k];
+            a.sum_i_[m] = total;
+        } else {
+            for (std::size_t g = 0; g < l.groups; ++g) {
+                double s = 0;
+                for (std::size_t k = g * l.group_size; k < (g + 1) * l.group_size; ++k) s += xr[k];
+                a.group_sum_[m * l.groups + g] = static_cast<float>(s);
+            }
+            double total = 0;
+            for (std::size_t k = 0; k < x.cols; ++k) total += xr[k];
+            a.sum_f_[m] = static_cast<float>(total);
+        }
+    }
+    return a;
+}
+
+namespace detail {
+
+inline void check_add_common(std::size_t m, std::size_t k, const AddWeights& w, std::size_t y_rows, std::size_t y_cols,
+                             const AddOptions& opt) {
+    require(k == w.cols(), "w", "w.cols = ", w.cols(), " does not match x.cols = ", k, " (w is ", w.rows(), " x ",
+            w.cols(), ", x is ", m, " x ", k, ")");
+    require(y_rows == m && y_cols == w.rows(), "y", "y is ", y_rows, " x ", y_cols, " but x . w^T is ", m, " x ",
+            w.rows());
+    require(opt.bias.empty() || opt.bias.size() == w.rows(), "bias", "bias has ", opt.bias.size(),
+            " entries but w has ", w.rows(), " rows");
+}
+
+template <class Y, class X>
+void check_add_views(const MatrixView<Y>& y, const MatrixView<X>& x, const AddWeights& w, const AddOptions& opt) {
+    check_view(x, "x");
+    check_view(y, "y");
+    const auto* wb = static_cast<const void*>(w.data());
+    const auto* we = static_cast<const void*>(w.data() + w.rows() * w.layout().row_bytes);
+    require(!overlaps(y.first_byte(), y.end_byte(), x.first_byte(), x.end_byte()), "y", "y overlaps x");
+    require(!overlaps(y.first_byte(), y.end_byte(), wb, we), "y", "y overlaps w");
+    if (!opt.bias.empty())
+        require(!overlaps(y.first_byte(), y.end_byte(), opt.bias.data(), opt.bias.data() + opt.bias.size()), "y",
+                "y overlaps bias");
+    // int32 sums of K codes <= qmax times |x| <= 128 (int8) must not overflow.
+    if constexpr (std::is_same_v<std::remove_const_t<X>, std::int8_t>)
+        check_int32_accumulator(std::max<std::size_t>(w.layout().kp, 1), 128,
+                                std::max(w.layout().qmax * w.layout().q_mul, 2));
+}
+
+}  // namespace detail
+
+/// The driver: tiles, epilogue, threading. ISA-free; kernels come from active_kernels().
+struct AddDriver {
+    static constexpr std::size_t block_rows = 64;  ///< weight rows per L2 block (GEMM)
+
+    /// y[:, n0:n1) for prepared activations. Out is int32_t (exact) or float.
+    template <class Out>
+    static void run(const AddActivations& a, const AddWeights& w, MatrixView<Out> y, std::size_t n0, std::size_t n1,
+                    const AddOptions& opt, const AddKernels& k) {
+        const AddLayout& l = w.layout();
+        const std::size_t mr = static_cast<std::size_t>(k.mr), nr = static_cast<std::size_t>(k.nr);
+        const bool grouped = l.groups != 0;
+        const std::size_t chunks = l.chunks(), cpg = grouped ? l.group_size / l.lane : 0;
+        AlignedBuffer<std::int32_t> outi(a.int8_ ? mr * nr * (grouped ? chunks : 1) : 0);
+        AlignedBuffer<float> outf(a.int8_ ? 0 : mr * nr * (grouped ? chunks : 1));
+        std::vector<float> c(l.groups);
+        const AddTileFn tile = !a.int8_                                 ? k.dot_f32
+                               : opt.variant == AddVariant::add_only ? k.add_i8
+                                                                       : k.dot_i8;
+        const std::size_t per_out = grouped ? chunks : 1;
+        for (std::size_t nb = n0; nb < n1; nb += block_rows) {
+            const std::size_t nb_end = std::min(n1, nb + block_rows);
+            for (std::size_t m = 0; m < a.rows_; m += mr) {
+                const std::size_t mm = std::min(mr, a.rows_ - m);
+                for (std::size_t n = nb; n < nb_end; n += nr) {
+                    const std::size_t nn = std::min(nr, nb_end - n);
+                    AddTileArgs t;
+                    t.x = a.int8_ ? static_cast<const void*>(a.xi_.data() + m * a.stride_)
+                                  : static_cast<const void*>(a.xf_.data() + m * a.stride_);
+                    t.x_stride = a.stride_;
+                    t.w = w.row(n);
+                    t.w_stride = l.row_bytes;
+                    t.steps = l.steps;
+                    t.flush = grouped ? l.flush_steps() : 0;
+                    t.out = a.int8_ ? static_cast<void*>(outi.data()) : static_cast<void*>(outf.data());
+                    t.out_m = nr * per_out;
+                    t.out_n = per_out;
+                    t.m = static_cast<int>(mm);
+                    t.n = static_cast<int>(nn);
+                    tile(l, t);
+                    for (std::size_t i = 0; i < mm; ++i)
+                        for (std::size_t j = 0; j < nn; ++j)
+                            y(m + i, n + j) = epilogue<Out>(a, w, m + i, n + j, opt, k, c, cpg,
+                                                            outi.data() + (i * nr + j) * per_out,
+                                                            outf.data() + (i * nr + j) * per_out);
+                }
+            }
+        }
+    }
+
+    template <class Out>
+    static Out epilogue(const AddActivations& a, const AddWeights& w, std::size_t m, std::size_t n,
+                        const AddOptions& opt, const AddKernels& k, std::vector<float>& c, std::size_t cpg,
+                        const std::int32_t* di, const float* df) {
+        const AddLayout& l = w.layout();
+        if constexpr (std::is_same_v<Out, std::int32_t>) {
+            return static_cast<std::int32_t>(l.q_mul * static_cast<long long>(di[0]) + l.q_add * a.sum_i_[m]);
+        } else {
+            const float bias = opt.bias.empty() ? 0.0f : opt.bias[n];
+            if (l.groups != 0) {
+                for (std::size_t g = 0; g < l.groups; ++g) {
+                    if (a.int8_) {
+                        std::int32_t s = 0;
+                        for (std::size_t i = 0; i < cpg; ++i) s += di[g * cpg + i];
+                        c[g] = static_cast<float>(s);
+                    } else {
+                        float s = 0;
+                        for (std::size_t i = 0; i < cpg; ++i) s += df[g * cpg + i];
+                        c[g] = s;
+                    }
+                }
+                const auto* row = w.row(n);
+                const float v = k.groups(c.data(), reinterpret_cast<const std::uint16_t*>(row + l.scale_offset()),
+                                         reinterpret_cast<const std::uint16_t*>(row + l.zero_offset()),
+                                         a.group_sum_.data() + m * l.groups, l.groups);
+                return a.scale_[m] * v + bias;
+            }
+            const float rs = w.row_scale().empty() ? 1.0f : w.row_scale()[n];
+            const float rz = w.row_zero_term().empty() ? 0.0f : w.row_zero_term()[n];
+            if (a.int8_) {
+                const long long d = l.q_mul * static_cast<long long>(di[0]) + l.q_add * a.sum_i_[m];
+                return a.scale_[m] * (rs * static_cast<float>(d) + rz * static_cast<float>(a.sum_i_[m])) + bias;
+            }
+            const float d = static_cast<float>(l.q_mul) * df[0] + static_cast<float>(l.q_add) * a.sum_f_[m];
+            return rs * d + rz * a.sum_f_[m] + bias;
+        }
+    }
+
+    template <class Out>
+    static void parallel(const AddActivations& a, const AddWeights& w, MatrixView<Out> y, const AddOptions& opt) {
+        if (a.rows_ == 0 || w.rows() == 0) return;
+        const AddKernels& k = active_kernels<AddKernels>();
+        ThreadPool& pool = opt.pool != nullptr ? *opt.pool : default_pool();
+        parallel_for(
+            w.rows(), 16, [&](std::size_t n0, std::size_t n1) { run(a, w, y, n0, n1, opt, k); }, pool);
+    }
+};
+
+/// Activations prepared for `w` (validated against it): int8 with per-row scales, or float.
+[[nodiscard]] inline AddActivations prepare(const Int8Rows& x, const AddWeights& w) {
+    detail::check_view(x.values, "x");
+    detail::require(x.values.cols == w.cols(), "w", "w.cols = ", w.cols(), " does not match x.cols = ", x.values.cols);
+    detail::require(x.scale.empty() || x.scale.size() == x.values.rows, "x_scale", "x_scale has ", x.scale.size(),
+                    " entries but x has ", x.values.rows, " rows");
+    return prepare_view(x.values, x.scale, w);
+}
+[[nodiscard]] inline AddActivations prepare(MatrixView<const float> x, const AddWeights& w) {
+    detail::check_view(x, "x");
+    detail::check_finite(x, "x");
+    detail::require(x.cols == w.cols(), "w", "w.cols = ", w.cols(), " does not match x.cols = ", x.cols);
+    return prepare_view<float>(x, {}, w);
+}
+
+/// Columns [n_begin, n_end) of y (rows of w) in the calling thread; y is the whole M x N output.
+template <class Out>
+void gemm_rows(const AddActivations& a, const AddWeights& w, MatrixView<Out> y, std::size_t n_begin,
+               std::size_t n_end, const AddOptions& opt = {}) {
+    detail::check_view(y, "y");
+    detail::require(y.rows == a.rows() && y.cols == w.rows(), "y", "y is ", y.rows, " x ", y.cols, " but x . w^T is ",
+                    a.rows(), " x ", w.rows());
+    detail::require(n_begin <= n_end && n_end <= w.rows(), "n_end", "range [", n_begin, ", ", n_end,
+                    ") is not inside [0, ", w.rows(), ")");
+    detail::require(opt.bias.empty() || opt.bias.size() == w.rows(), "bias", "bias has ", opt.bias.size(),
+                    " entries but w has ", w.rows(), " rows");
+    if constexpr (std::is_same_v<Out, std::int32_t>)
+        detail::require(a.is_int8() && w.scale_kind() == ScaleKind::none && !w.has_zero_term() && opt.bias.empty(), "y",
+                        "int32 output needs int8 activations and weights without scales or bias");
+    if (a.rows() == 0 || n_begin == n_end) return;
+    AddDriver::run(a, w, y, n_begin, n_end, opt, active_kernels<AddKernels>());
+}
+
+/// y (M x N, int32) = x (M x K, int8) . w^T, exact. w must carry no scales.
+inline void gemm(MatrixView<const std::int8_t> x, const AddWeights& w, MatrixView<std::int32_t> y,
+                 const AddOptions& opt = {}) {
+    detail::check_add_common(x.rows, x.cols, w, y.rows, y.cols, opt);
+    detail::check_add_views(y, x, w, opt);
+    detail::require(w.scale_kind() == ScaleKind::none && !w.has_zero_term(), "w",
+                    "int32 output needs weights without scales (pack with WeightScales::none()); use float y");
+    detail::require(opt.bias.empty(), "bias", "int32 output takes no bias");
+    const AddActivations a = prepare_view(x, {}, w);
+    AddDriver::parallel(a, w, y, opt);
+}
+
+/// y (M x N, float) = x_scale ⊙ (x . (w's scaled, zero-folded values)^T) + bias.
+inline void gemm(const Int8Rows& x, const AddWeights& w, MatrixView<float> y, const AddOptions& opt = {}) {
+    detail::check_add_common(x.values.rows, x.values.cols, w, y.rows, y.cols, opt);
+    detail::check_add_views(y, x.values, w, opt);
+    detail::require(x.scale.empty() || x.scale.size() == x.values.rows, "x_scale", "x_scale has ", x.scale.size(),
+                    " entries but x has ", x.values.rows, " rows");
+    const AddActivations a = prepare_view(x.values, x.scale, w);
+    AddDriver::parallel(a, w, y, opt);
+}
+
+/// y (M x N, float) = x (M x K, float) . (w's scaled, zero-folded values)^T + bias.
+inline void gemm(MatrixView<const float> x, const AddWeights& w, MatrixView<float> y, const AddOptions& opt = {}) {
+    detail::check_add_common(x.rows, x.cols, w, y.rows, y.cols, opt);
+    detail::check_add_views(y, x, w, opt);
+    detail::check_finite(x, "x");
+    const AddActivations a = prepare_view<float>(x, {}, w);
+    AddDriver::parallel(a, w, y, opt);
+}
+
+/// GEMV forms (one activation row).
+inline void gemv(std::span<const std::int8_t> x, const AddWeights& w, std::span<std::int32_t> y,
+                 const AddOptions& opt = {}) {
+    gemm(MatrixView<const std::int8_t>(x), w, MatrixView<std::int32_t>(y), opt);
+}
+inline void gemv(std::span<const std::int8_t> x, float x_scale, const AddWeights& w, std::span<float> y,
+                 const AddOptions& opt = {}) {
+    gemm(Int8Rows{MatrixView<const std::int8_t>(x), std::span<const float>(&x_scale, 1)}, w, MatrixView<float>(y), opt);
+}
+inline void gemv(std::span<const float> x, const AddWeights& w, std::span<float> y, const AddOptions& opt = {}) {
+    gemm(MatrixView<const float>(x), w, MatrixView<float>(y), opt);
+}
+
+}  // namespace bitla::inline v0

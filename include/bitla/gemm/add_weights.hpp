@@ -1,0 +1,313 @@
+// bitla/gemm/add_weights.hpp — `AddWeights`: packed binary / ternary / n-bit weights with
+// their scales and zero terms, in the kernel-ready layout of the add-only products
+// (core/add_layout.hpp), and `pack_add`, which makes one from bitla's core types.
+//
+//     auto w = bitla::pack_add(ternary_planes, bitla::WeightScales::per_row(gamma));     // BitNet
+//     auto h = bitla::pack_add(q.wq, bitla::WeightScales::hqq(q.scale, q.zero, 64));      // HQQ g64
+//
+// Weights in (N x K)       codes        value
+//   BitPacked<sign>        bits         2q - 1
+//   BitPacked<zero_one>    bits         q
+//   TernaryPacked<planes>  code2        q - 1      (2 bits)
+//   TernaryPacked<code2>   code2        q - 1
+//   TernaryPacked<base3>   base3        q - 1      (1.6 bits: five trits per byte)
+//   BitPlanes, 1 bit       bits         q
+//   BitPlanes, 2 bits      code2        q          (HQQ 2-bit)
+//   BitPlanes, 3..8 bits   planes       q
+//
+// Scales (WeightScales): none (integer outputs possible), per tensor, per row (N), or per
+// group of G consecutive k (N x K/G; G a multiple of 8 dividing K), each with an optional
+// zero term u (y += u · Σx over the row or group): `hqq(scale, zero, G)` takes HQQ's zero
+// point z and stores u = -z·s, so y = Σ_g s·(x·Wq)_g + u·(Σ_{k∈g} x_k) = x · ((Wq - z)·s).
+// Group metadata is stored as IEEE fp16 after each row's codes (one stream per row): fp16
+// keeps 11 significant bits (relative error <= 2^-11, four times finer than bf16), which
+// keeps the zero term's rounding far below 2-bit quantization noise even where it cancels
+// most of s·(x·Wq); it is the type HQQ itself stores. Values beyond fp16's range
+// (|v| > 65504) are rejected. Per-row and per-tensor scales stay fp32 (N floats are noise).
+//
+// `unpack_codes(w)` returns the stored values as a dense N x K int matrix, so packing
+// round-trips exactly. Errors (bitla::error, before allocating): group size not a positive
+// multiple of 8 dividing K; scale / zero shapes that do not match; NaN, Inf or fp16
+// overflow in metadata.
+#pragma once
+
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <vector>
+
+#include "../core/add_layout.hpp"
+#include "../core/concepts.hpp"
+
+namespace bitla::inline v0 {
+
+enum class ScaleKind : std::uint8_t { none, per_tensor, per_row, per_group };
+
+struct WeightScales {
+    ScaleKind kind = ScaleKind::none;
+    float tensor = 1.0f;              ///< per_tensor
+    MatrixView<const float> scale;    ///< per_row: 1 x N (or N x 1); per_group: N x K/G
+    MatrixView<const float> zero;     ///< optional HQQ zero point z (same shape as scale): u = -z·s
+    MatrixView<const float> zero_term;///< optional u directly (same shape as scale); not with `zero`
+    float tensor_zero_term = 0.0f;    ///< per_tensor: u for every row
+    std::size_t group_size = 0;       ///< per_group
+
+    [[nodiscard]] static WeightScales none() { return {}; }
+    [[nodiscard]] static WeightScales per_tensor(float s, float u = 0.0f) {
+        WeightScales w;
+        w.kind = ScaleKind::per_tensor;
+        w.tensor = s;
+        w.tensor_zero_term = u;
+        return w;
+    }
+    [[nodiscard]] static WeightScales per_row(std::span<const float> s, std::span<const float> u = {}) {
+        WeightScales w;
+        w.kind = ScaleKind::per_row;
+        w.scale = MatrixView<const float>(s.data(), s.size(), 1);
+        if (!u.empty()) w.zero_term = MatrixView<const float>(u.data(), u.size(), 1);
+        return w;
+    }
+    [[nodiscard]] static WeightScales per_group(MatrixView<const float> s, std::size_t g,
+                                                MatrixView<const float> u = {}) {
+        WeightScales w;
+        w.kind = ScaleKind::per_group;
+        w.scale = s;
+        w.zero_term = u;
+        w.group_size = g;
+        return w;
+    }
+    /// HQQ's (scale, zero) per group, N x K/G each: W = (Wq - zero)·scale.
+    [[nodiscard]] static WeightScales hqq(MatrixView<const float> s, MatrixView<const float> z, std::size_t g) {
+        WeightScales w = per_group(s, g);
+        w.zero = z;
+        return w;
+    }
+};
+
+class AddWeights {
+public:
+    AddWeights() = default;
+
+    [[nodiscard]] const AddLayout& layout() const noexcept { return layout_; }
+    [[nodiscard]] std::size_t rows() const noexcept { return rows_; }
+    [[nodiscard]] std::size_t cols() const noexcept { return layout_.cols; }
+    [[nodiscard]] ScaleKind scale_kind() const noexcept { return kind_; }
+    [[nodiscard]] bool has_zero_term() const noexcept { return has_zero_; }
+    /// Packed row n: codes, then (per_group) fp16 scales and zero terms.
+    [[nodiscard]] const std::uint8_t* row(std::size_t n) const noexcept { return data_.data() + n * layout_.row_bytes; }
+    [[nodiscard]] const std::uint8_t* data() const noexcept { return data_.data(); }
+    /// Per-row scale and zero term (per_row, per_tensor: N entries; else empty).
+    [[nodiscard]] std::span<const float> row_scale() const noexcept { return row_scale_; }
+    [[nodiscard]] std::span<const float> row_zero_term() const noexcept { return row_zero_; }
+    /// Bytes a product reads: every packed row (codes and group metadata) plus per-row metadata.
+    [[nodiscard]] std::size_t bytes() const noexcept {
+        return data_.bytes() + sizeof(float) * (row_scale_.size() + row_zero_.size());
+    }
+    [[nodiscard]] AddWeights clone() const {
+        AddWeights c;
+        c.layout_ = layout_;
+        c.rows_ = rows_;
+        c.kind_ = kind_;
+        c.has_zero_ = has_zero_;
+        c.data_ = data_.clone();
+        c.row_scale_ = row_scale_;
+        c.row_zero_ = row_zero_;
+        return c;
+    }
+
+    /// The code (unsigned, 0..qmax) at (n, k).
+    [[nodiscard]] int code(std::size_t n, std::size_t k) const;
+    /// The weight value at (n, k): q_mul·code + q_add.
+    [[nodiscard]] int value(std::size_t n, std::size_t k) const { return layout_.q_mul * code(n, k) + layout_.q_add; }
+
+    template <class V>
+    friend AddWeights pack_add_view(const V& w, AddCodes codes, int bits, int q_mul, int q_add, const WeightScales& s);
+
+private:
+    AddLayout layout_;
+    std::size_t rows_ = 0;
+    ScaleKind kind_ = ScaleKind::none;
+    bool has_zero_ = false;
+    AlignedBuffer<std::uint8_t> data_;
+    std::vector<float> row_scale_, row_zero_;
+};
+
+namespace detail {
+
+/// Where step t, byte p of a row keeps its code, and how to write one.
+inline void put_code(const AddLayout& l, std::uint8_t* row, std::size_t t, std::size_t p, int q) noexcept {
+    switch (l.codes) {
+        case AddCodes::bits:
+            if (q) row[8 * t + p / 8] |= static_cast<std::uint8_t>(1u << (p % 8));
+            return;
+        case AddCodes::code2: row[64 * (t / 4) + p] |= static_cast<std::uint8_t>(q << (2 * (t % 4))); return;
+        case AddCodes::base3: return;  // written a byte at a time by the caller
+        case AddCodes::planes: {
+            const std::size_t nb = static_cast<std::size_t>(l.bits);
+            for (std::size_t i = 0; i < nb; ++i)
+                if ((q >> i) & 1) row[8 * nb * t + 8 * i + p / 8] |= static_cast<std::uint8_t>(1u << (p % 8));
+            return;
+        }
+    }
+}
+
+inline int get_code(const AddLayout& l, const std::uint8_t* row, std::size_t t, std::size_t p) noexcept {
+    switch (l.codes) {
+        case AddCodes::bits: return (row[8 * t + p / 8] >> (p % 8)) & 1;
+        case AddCodes::code2: return (row[64 * (t / 4) + p] >> (2 * (t % 4))) & 3;
+        case AddCodes::base3: return base3::trit(row[64 * (t / 5) + p], static_cast<int>(t % 5));
+        case AddCodes::planes: {
+            const std::size_t nb = static_cast<std::size_t>(l.bits);
+            int q = 0;
+            for (std::size_t i = 0; i < nb; ++i) q |= ((row[8 * nb * t + 8 * i + p / 8] >> (p % 8)) & 1) << i;
+            return q;
+        }
+    }
+    return 0;
+}
+
+inline void check_meta(const MatrixView<const float>& m, std::size_t rows, std::size_t cols, std::string_view name) {
+    check_view(m, name);
+    const bool transposed_vector = cols == 1 && m.rows == 1 && m.cols == rows;
+    require((m.rows == rows && m.cols == cols) || transposed_vector, name, name, " is ", m.rows, " x ", m.cols,
+            " but must be ", rows, " x ", cols);
+    check_finite(m, name);
+}
+
+inline float meta_at(const MatrixView<const float>& m, std::size_t n, std::size_t g) {
+    return m.rows == 1 && m.cols > 1 && g == 0 ? m(0, n) : m(n, g);
+}
+
+inline std::uint16_t checked_half(float v, std::string_view name, std::size_t n, std::size_t g) {
+    require(std::isfinite(v) && std::fabs(v) <= 65504.0f, name, name, " for row ", n, ", group ", g, " is ", v,
+            ": outside the fp16 range the packed metadata uses (|v| <= 65504)");
+    return float_to_half(v);
+}
+
+}  // namespace detail
+
+inline int AddWeights::code(std::size_t n, std::size_t k) const {
+    detail::require(n < rows_ && k < layout_.cols, "index", "(", n, ", ", k, ") is outside ", rows_, " x ",
+                    layout_.cols);
+    // Invert k_of: superblock, lane, step within the superblock, byte within the dword.
+    const std::size_t lane = layout_.lane, per = lane / 4;
+    const std::size_t sb = k / (16 * lane), r = k % (16 * lane), l = r / lane, w = r % lane;
+    const std::size_t t = sb * per + w / 4, p = 4 * l + w % 4;
+    return detail::get_code(layout_, row(n), t, p);
+}
+
+template <class V>
+AddWeights pack_add_view(const V& w, AddCodes codes, int bits, int q_mul, int q_add, const WeightScales& s) {
+    const std::size_t n = w.rows, k = w.cols;
+    std::size_t g = 0;
+    if (s.kind == ScaleKind::per_group) {
+        g = s.group_size;
+        detail::require(g > 0 && g % 8 == 0 && k % g == 0, "group_size", "group_size = ", g,
+                        " must be a positive multiple of 8 that divides K = ", k);
+    }
+    const std::size_t meta_cols = s.kind == ScaleKind::per_group ? k / g : 1;
+    if (s.kind == ScaleKind::per_row || s.kind == ScaleKind::per_group) {
+        detail::check_meta(s.scale, n, meta_cols, "scale");
+    } else if (s.kind == ScaleKind::per_tensor) {
+        detail::require(std::isfinite(s.tensor) && std::isfinite(s.tensor_zero_term), "scale",
+                        "the per-tensor scale and zero term must be finite");
+    }
+    detail::require(s.zero.empty() || s.zero_term.empty(), "zero", "give the zero point or the zero term, not both");
+    detail::require(s.kind == ScaleKind::per_group || s.zero.empty(), "zero",
+                    "zero points (HQQ) need per-group scales; use zero_term for per-row zero terms");
+    if (!s.zero.empty()) detail::check_meta(s.zero, n, meta_cols, "zero");
+    if (!s.zero_term.empty()) {
+        detail::require(s.kind == ScaleKind::per_row || s.kind == ScaleKind::per_group, "zero_term",
+                        "a zero term needs per-row or per-group scales");
+        detail::check_meta(s.zero_term, n, meta_cols, "zero_term");
+    }
+
+    AddWeights out;
+    out.layout_ = make_add_layout(codes, bits, k, g);
+    out.layout_.q_mul = q_mul;
+    out.layout_.q_add = q_add;
+    out.rows_ = n;
+    out.kind_ = s.kind;
+    out.has_zero_ = !s.zero.empty() || !s.zero_term.empty() || (s.kind == ScaleKind::per_tensor && s.tensor_zero_term != 0);
+    const AddLayout& l = out.layout_;
+    // Metadata first: every check runs before the (large) allocation.
+    std::vector<std::uint16_t> meta;
+    if (s.kind == ScaleKind::per_group) {
+        meta.resize(2 * n * l.groups);
+        for (std::size_t r = 0; r < n; ++r)
+            for (std::size_t j = 0; j < l.groups; ++j) {
+                const float sc = s.scale(r, j);
+                float u = 0;
+                if (!s.zero.empty()) u = -s.zero(r, j) * sc;
+                if (!s.zero_term.empty()) u = s.zero_term(r, j);
+                meta[2 * (r * l.groups + j)] = detail::checked_half(static_cast<float>(q_mul) * sc, "scale", r, j);
+                meta[2 * (r * l.groups + j) + 1] =
+                    detail::checked_half(static_cast<float>(q_add) * sc + u, "zero", r, j);
+            }
+    } else if (s.kind != ScaleKind::none) {
+        out.row_scale_.resize(n);
+        out.row_zero_.assign(n, 0.0f);
+        for (std::size_t r = 0; r < n; ++r) {
+            out.row_scale_[r] = s.kind == ScaleKind::per_tensor ? s.tensor : detail::meta_at(s.scale, r, 0);
+            if (s.kind == ScaleKind::per_tensor) out.row_zero_[r] = s.tensor_zero_term;
+            else if (!s.zero_term.empty()) out.row_zero_[r] = detail::meta_at(s.zero_term, r, 0);
+        }
+        if (!out.has_zero_) out.row_zero_.clear();
+    }
+    detail::require(l.row_bytes == 0 || n <= SIZE_MAX / 16 / l.row_bytes, "w", "w is too large to pack");
+    out.data_ = AlignedBuffer<std::uint8_t>(n * l.row_bytes);
+    for (std::size_t r = 0; r < n; ++r) {
+        std::uint8_t* row = out.data_.data() + r * l.row_bytes;
+        if (codes == AddCodes::base3) {
+            for (std::size_t b = 0; b * 5 < l.steps; ++b)
+                for (std::size_t p = 0; p < 64; ++p) {
+                    std::array<int, 5> t{};
+                    for (std::size_t j = 0; j < 5; ++j) {
+                        const std::size_t step = 5 * b + j;
+                        const std::size_t kk = step < l.steps ? l.k_of(step, p) : k;
+                        t[j] = kk < k ? w(r, kk) + 1 : 0;
+                    }
+                    row[64 * b + p] = base3::encode(t);
+                }
+        } else {
+            for (std::size_t t = 0; t < l.steps; ++t)
+                for (std::size_t p = 0; p < 64; ++p) {
+                    const std::size_t kk = l.k_of(t, p);
+                    if (kk < k) detail::put_code(l, row, t, p, (w(r, kk) - q_add) / q_mul);
+                }
+        }
+        for (std::size_t j = 0; j < l.groups; ++j) {
+            std::memcpy(row + l.scale_offset() + 2 * j, &meta[2 * (r * l.groups + j)], 2);
+            std::memcpy(row + l.zero_offset() + 2 * j, &meta[2 * (r * l.groups + j) + 1], 2);
+        }
+    }
+    return out;
+}
+
+/// Packs core weights (N x K) with their scales into the add-only kernels' layout.
+template <packed_matrix W>
+[[nodiscard]] AddWeights pack_add(const W& w_in, const WeightScales& s = {}) {
+    const auto w = w_in.view();
+    using V = std::remove_cvref_t<decltype(w)>;
+    if constexpr (std::is_same_v<V, BitView<enc::sign>>) return pack_add_view(w, AddCodes::bits, 1, 2, -1, s);
+    else if constexpr (std::is_same_v<V, BitView<enc::zero_one>>) return pack_add_view(w, AddCodes::bits, 1, 1, 0, s);
+    else if constexpr (std::is_same_v<V, TernaryView<enc::base3>>) return pack_add_view(w, AddCodes::base3, 0, 1, -1, s);
+    else if constexpr (std::is_same_v<V, BitPlanesView>) {
+        const AddCodes c = w.bits == 1 ? AddCodes::bits : w.bits == 2 ? AddCodes::code2 : AddCodes::planes;
+        return pack_add_view(w, c, w.bits, 1, 0, s);
+    } else return pack_add_view(w, AddCodes::code2, 2, 1, -1, s);  // ternary planes, code2
+}
+
+/// The packed weight values as a dense N x K matrix (the exact inverse of pack_add's codes:
+/// -1/+1, 0/1, -1/0/+1 or 0..2^n-1 as the source held them).
+[[nodiscard]] inline Matrix<std::int32_t> unpack_values(const AddWeights& w) {
+    Matrix<std::int32_t> out(w.rows(), w.cols());
+    for (std::size_t n = 0; n < w.rows(); ++n)
+        for (std::size_t k = 0; k < w.cols(); ++k) out(n, k) = w.value(n, k);
+    return out;
+}
+
+}  // namespace bitla::inline v0

@@ -1,0 +1,81 @@
+// bitla/kernels/add.hpp — `AddKernels`: the microkernels of the add-only products
+// (binary, ternary and n-bit weights times int8 or float activations), one set per ISA.
+//
+// Contract of a tile kernel (BLIS discipline: a full tile from packed operands, no edges
+// beyond m <= mr and n <= nr, no scaling, no allocation, no checks):
+//
+//     for each i < m (activation row), j < n (weight row):
+//         flush == 0:  out[i·out_m + j·out_n] = Σ_{T < steps} Σ_p q_j(T, p) · x_i(T, p)
+//         flush  > 0:  after every `flush` steps (a superblock, see core/add_layout.hpp),
+//                      the 16 dword-lane sums go to out[i·out_m + j·out_n + 16·s + l],
+//                      s the superblock index: one sum per `lane`-wide chunk of K.
+//
+// x_i(T, p) is byte (int8) or float p of step T of activation row i, permuted into step
+// order by the driver (x + i·x_stride elements); q_j(T, p) is the code of weight row j
+// (w + j·w_stride bytes) in the layout's format. int8 sums are int32 and exact (the driver
+// bounds K); float sums are float, in an order each ISA chooses.
+//
+//   dot_i8   u8·s8 dot products: vpdpbusd (VNNI) or vpmaddubsw + vpmaddwd
+//   add_i8   multiplication-free: the codes' bit-planes as masks, masked int16 adds
+//   dot_f32  float activations: codes times floats
+//   mr, nr   the largest tile the ISA's registers hold (dot_i8 / add_i8 / dot_f32 alike)
+//   groups   y = Σ_g s[g]·c[g] + u[g]·xs[g] over `groups` groups (s, u fp16 from the row,
+//            c the group sums as float, xs the activation's group sums): the grouped epilogue
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "../arch/table.hpp"
+#include "../core/add_layout.hpp"
+
+namespace bitla::inline v0 {
+
+struct AddTileArgs {
+    const void* x = nullptr;        ///< permuted activations: int8_t or float
+    std::size_t x_stride = 0;       ///< elements between activation rows
+    const std::uint8_t* w = nullptr;
+    std::size_t w_stride = 0;       ///< bytes between weight rows
+    std::size_t steps = 0;          ///< steps to sum (the whole padded row)
+    std::size_t flush = 0;          ///< steps per superblock, or 0 for one sum per (i, j)
+    void* out = nullptr;            ///< int32_t (int8 kernels) or float (dot_f32)
+    std::size_t out_m = 0, out_n = 0;
+    int m = 0, n = 0;               ///< tile size: 1 <= m <= mr, 1 <= n <= nr
+};
+
+using AddTileFn = void (*)(const AddLayout&, const AddTileArgs&);
+using AddGroupFn = float (*)(const float* c, const std::uint16_t* s, const std::uint16_t* u, const float* xs,
+                             std::size_t groups);
+
+struct AddKernels {
+    AddTileFn dot_i8 = nullptr;
+    AddTileFn add_i8 = nullptr;
+    AddTileFn dot_f32 = nullptr;
+    AddGroupFn groups = nullptr;
+    int mr = 1, nr = 1;
+
+    template <class Arch>
+    static AddKernels make() noexcept;
+};
+
+namespace kernels {
+/// The add-only kernels of an ISA: defined in kernels/<isa>/add.hpp for the tags whose
+/// flags the translation unit has.
+template <class Arch, class = void>
+struct AddImpl;
+}  // namespace kernels
+
+}  // namespace bitla::inline v0
+
+#include "generic/add.hpp"
+#include "avx2/add.hpp"
+#include "avx512bw/add.hpp"
+
+namespace bitla::inline v0 {
+
+template <class Arch>
+AddKernels AddKernels::make() noexcept {
+    return kernels::AddImpl<Arch>::family();
+}
+
+}  // namespace bitla::inline v0

@@ -1,0 +1,346 @@
+// bitla/kernels/avx512bw/add.hpp — add-only tile kernels for the AVX-512 levels
+// (avx512bw, avx512_vpopcnt, avx512_vnni; the contract is in kernels/add.hpp).
+//
+// Register plan (dot_i8, mr = nr = 4): 16 accumulators acc[i][j] (16 dword lanes each),
+// 4 activation steps x[i], 4 decoded code steps q[j], a few constants: 26 of 32 zmm.
+// One step is 64 values: per weight row the codes are decoded once into 64 bytes and
+// multiplied into each activation row:
+//   vnni      acc += vpdpbusd(q, x)               (u8 codes x s8 activations, exact)
+//   otherwise acc += vpmaddwd(vpmaddubsw(q, x), 1) (pairs <= 2·127·128: no saturation
+//             while codes <= 127, so 8-bit planes use the generic kernel here)
+// Decoding per step: bits: a 64-bit mask -> 0/1 bytes (vmovdqu8 zero-masked); code2: one
+// 64-byte load per 4 steps, shift + and; base3: one load per 5 steps, trit = (b >= 86) +
+// (b >= 171), then b = 3b mod 256 (two byte adds); planes: one masked add per plane.
+//
+// add_i8 (mr = nr = 2) is the multiplication-free form: each code bit-plane is a 64-bit
+// mask over the step and the activations, widened to int16, are added under it (the
+// plane of weight 2 adds x + x). int16 lanes are folded into the dword chunk lanes at every
+// superblock (<= 16 steps, |sum| <= 16·3·128), or every 64 steps in whole-row mode.
+#pragma once
+
+#include "../../arch/table.hpp"
+
+#if BITLA_FLAGS_AVX512BW
+
+#include <immintrin.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#include "../../core/add_layout.hpp"
+#include "../generic/add.hpp"
+
+namespace bitla::inline v0::kernels {
+
+template <class Arch>
+struct Avx512Add {
+    static constexpr bool vnni = Arch::id == isa::avx512_vnni;
+
+    static BITLA_ALWAYS_INLINE __m512i dp(__m512i acc, __m512i q, __m512i x) noexcept {
+        if constexpr (vnni) return _mm512_dpbusd_epi32(acc, q, x);
+        else return _mm512_add_epi32(acc, _mm512_madd_epi16(_mm512_maddubs_epi16(q, x), _mm512_set1_epi16(1)));
+    }
+    static BITLA_ALWAYS_INLINE __mmask64 mask_at(const std::uint8_t* p) noexcept {
+        std::uint64_t v;
+        std::memcpy(&v, p, 8);
+        return _cvtu64_mask64(v);
+    }
+    static BITLA_ALWAYS_INLINE int hsum(__m512i v) noexcept { return _mm512_reduce_add_epi32(v); }
+
+    /// Decoded code steps of one weight row, block by block (B steps per block).
+    template <AddCodes C>
+    struct Rows;
+
+    // ---- dot_i8 ------------------------------------------------------------------------
+
+    template <AddCodes C, int MR, int NR>
+    static void dot_tile(const AddLayout& l, const AddTileArgs& a) noexcept {
+        const auto* x = static_cast<const std::int8_t*>(a.x);
+        auto* out = static_cast<std::int32_t*>(a.out);
+        const std::uint8_t* w[NR];
+        for (int j = 0; j < NR; ++j) w[j] = a.w + static_cast<std::size_t>(j) * a.w_stride;
+        __m512i acc[MR][NR];
+        for (int i = 0; i < MR; ++i)
+            for (int j = 0; j < NR; ++j) acc[i][j] = _mm512_setzero_si512();
+        const __m512i one = _mm512_set1_epi8(1), three = _mm512_set1_epi8(3), two = _mm512_set1_epi8(2);
+        const __m512i t86 = _mm512_set1_epi8(static_cast<char>(86)), t171 = _mm512_set1_epi8(static_cast<char>(171));
+        std::size_t since = 0, block = 0;
+        const int planes = l.bits;
+
+        const auto flush_if_due = [&]() __attribute__((always_inline)) {
+            if (a.flush != 0 && ++since == a.flush) {
+                for (int i = 0; i < MR; ++i)
+                    for (int j = 0; j < NR; ++j) {
+                        _mm512_storeu_si512(out + static_cast<std::size_t>(i) * a.out_m +
+                                                static_cast<std::size_t>(j) * a.out_n + 16 * block,
+                                            acc[i][j]);
+                        acc[i][j] = _mm512_setzero_si512();
+                    }
+                since = 0;
+                ++block;
+            }
+        };
+        const auto multiply = [&](std::size_t t, const __m512i (&q)[NR]) __attribute__((always_inline)) {
+            for (int i = 0; i < MR; ++i) {
+                const __m512i xv = _mm512_loadu_si512(x + static_cast<std::size_t>(i) * a.x_stride + 64 * t);
+                for (int j = 0; j < NR; ++j) acc[i][j] = dp(acc[i][j], q[j], xv);
+            }
+            flush_if_due();
+        };
+
+        if constexpr (C == AddCodes::bits) {
+            for (std::size_t t = 0; t < a.steps; ++t) {
+                __m512i q[NR];
+                for (int j = 0; j < NR; ++j) q[j] = _mm512_maskz_mov_epi8(mask_at(w[j] + 8 * t), one);
+                multiply(t, q);
+            }
+        } else if constexpr (C == AddCodes::planes) {
+            const std::size_t stride = 8 * static_cast<std::size_t>(planes);
+            for (std::size_t t = 0; t < a.steps; ++t) {
+                __m512i q[NR];
+                for (int j = 0; j < NR; ++j) {
+                    q[j] = _mm512_setzero_si512();
+                    for (int b = 0; b < planes; ++b)
+                        q[j] = _mm512_mask_add_epi8(q[j], mask_at(w[j] + stride * t + 8 * b), q[j],
+                                                    _mm512_set1_epi8(static_cast<char>(1 << b)));
+                }
+                multiply(t, q);
+            }
+        } else if constexpr (C == AddCodes::code2) {
+            for (std::size_t t0 = 0; t0 < a.steps; t0 += 4) {
+                __m512i c[NR];
+                for (int j = 0; j < NR; ++j) c[j] = _mm512_load_si512(w[j] + 16 * t0);
+                for (int s = 0; s < 4 && t0 + static_cast<std::size_t>(s) < a.steps; ++s) {
+                    __m512i q[NR];
+                    for (int j = 0; j < NR; ++j)
+                        q[j] = _mm512_and_si512(s == 0 ? c[j] : _mm512_srli_epi16(c[j], static_cast<unsigned>(2 * s)),
+                                                three);
+                    multiply(t0 + static_cast<std::size_t>(s), q);
+                }
+            }
+        } else {  // base3
+            for (std::size_t t0 = 0, b = 0; t0 < a.steps; t0 += 5, ++b) {
+                __m512i c[NR];
+                for (int j = 0; j < NR; ++j) c[j] = _mm512_load_si512(w[j] + 64 * b);
+                for (int s = 0; s < 5 && t0 + static_cast<std::size_t>(s) < a.steps; ++s) {
+                    __m512i q[NR];
+                    for (int j = 0; j < NR; ++j) {
+                        const __mmask64 k1 = _mm512_cmpge_epu8_mask(c[j], t86);
+                        const __mmask64 k2 = _mm512_cmpge_epu8_mask(c[j], t171);
+                        q[j] = _mm512_mask_mov_epi8(_mm512_maskz_mov_epi8(k1, one), k2, two);
+                        c[j] = _mm512_add_epi8(_mm512_add_epi8(c[j], c[j]), c[j]);
+                    }
+                    multiply(t0 + static_cast<std::size_t>(s), q);
+                }
+            }
+        }
+        if (a.flush == 0)
+            for (int i = 0; i < MR; ++i)
+                for (int j = 0; j < NR; ++j)
+                    out[static_cast<std::size_t>(i) * a.out_m + static_cast<std::size_t>(j) * a.out_n] = hsum(acc[i][j]);
+    }
+
+    // ---- add_i8: masked int16 adds -----------------------------------------------------
+
+    /// 16 dword lanes from two int16 halves (bytes 0..31, 32..63 of a step).
+    static BITLA_ALWAYS_INLINE __m512i fold16(__m512i lo, __m512i hi) noexcept {
+        const __m512i ones = _mm512_set1_epi16(1);
+        __m512i a = _mm512_madd_epi16(lo, ones), b = _mm512_madd_epi16(hi, ones);  // pairs of bytes
+        a = _mm512_add_epi32(a, _mm512_srli_epi64(a, 32));                          // quads in even lanes
+        b = _mm512_add_epi32(b, _mm512_srli_epi64(b, 32));
+        const __m512i idx = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        return _mm512_permutex2var_epi32(a, idx, b);
+    }
+
+    template <AddCodes C, int MR, int NR>
+    static void add_tile(const AddLayout& l, const AddTileArgs& a) noexcept {
+        const auto* x = static_cast<const std::int8_t*>(a.x);
+        auto* out = static_cast<std::int32_t*>(a.out);
+        const std::uint8_t* w[NR];
+        for (int j = 0; j < NR; ++j) w[j] = a.w + static_cast<std::size_t>(j) * a.w_stride;
+        __m512i acc[MR][NR], lo[MR][NR], hi[MR][NR];
+        for (int i = 0; i < MR; ++i)
+            for (int j = 0; j < NR; ++j) acc[i][j] = lo[i][j] = hi[i][j] = _mm512_setzero_si512();
+        const std::size_t fold_every = a.flush != 0 ? a.flush : 64;
+        std::size_t since = 0, block = 0;
+        const __m512i t86 = _mm512_set1_epi8(static_cast<char>(86)), t171 = _mm512_set1_epi8(static_cast<char>(171));
+        (void)l;
+
+        // k1 selects x once, k2 selects x again (weight 2 for code2's high bit, the second
+        // threshold for base3's trit), k0 unused when zero.
+        const auto add = [&](std::size_t t, const __mmask64 (&k1)[NR], const __mmask64 (&k2)[NR]) __attribute__((always_inline)) {
+            for (int i = 0; i < MR; ++i) {
+                const std::int8_t* xp = x + static_cast<std::size_t>(i) * a.x_stride + 64 * t;
+                const __m512i xl = _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(xp)));
+                const __m512i xh = _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(xp + 32)));
+                for (int j = 0; j < NR; ++j) {
+                    const __mmask32 a1 = static_cast<__mmask32>(k1[j]), b1 = static_cast<__mmask32>(k1[j] >> 32);
+                    lo[i][j] = _mm512_mask_add_epi16(lo[i][j], a1, lo[i][j], xl);
+                    hi[i][j] = _mm512_mask_add_epi16(hi[i][j], b1, hi[i][j], xh);
+                    if constexpr (C != AddCodes::bits) {
+                        const __mmask32 a2 = static_cast<__mmask32>(k2[j]), b2 = static_cast<__mmask32>(k2[j] >> 32);
+                        if constexpr (C == AddCodes::code2) {
+                            lo[i][j] = _mm512_mask_add_epi16(lo[i][j], a2, lo[i][j], _mm512_add_epi16(xl, xl));
+                            hi[i][j] = _mm512_mask_add_epi16(hi[i][j], b2, hi[i][j], _mm512_add_epi16(xh, xh));
+                        } else {
+                            lo[i][j] = _mm512_mask_add_epi16(lo[i][j], a2, lo[i][j], xl);
+                            hi[i][j] = _mm512_mask_add_epi16(hi[i][j], b2, hi[i][j], xh);
+                        }
+                    }
+                }
+            }
+            if (++since == fold_every) {
+                for (int i = 0; i < MR; ++i)
+                    for (int j = 0; j < NR; ++j) {
+                        const __m512i f = fold16(lo[i][j], hi[i][j]);
+                        lo[i][j] = hi[i][j] = _mm512_setzero_si512();
+                        if (a.flush != 0)
+                            _mm512_storeu_si512(out + static_cast<std::size_t>(i) * a.out_m +
+                                                    static_cast<std::size_t>(j) * a.out_n + 16 * block,
+                                                f);
+                        else
+                            acc[i][j] = _mm512_add_epi32(acc[i][j], f);
+                    }
+                since = 0;
+                ++block;
+            }
+        };
+
+        __mmask64 k1[NR], k2[NR];
+        if constexpr (C == AddCodes::bits) {
+            for (std::size_t t = 0; t < a.steps; ++t) {
+                for (int j = 0; j < NR; ++j) k1[j] = mask_at(w[j] + 8 * t), k2[j] = 0;
+                add(t, k1, k2);
+            }
+        } else if constexpr (C == AddCodes::code2) {
+            for (std::size_t t0 = 0; t0 < a.steps; t0 += 4) {
+                __m512i c[NR];
+                for (int j = 0; j < NR; ++j) c[j] = _mm512_load_si512(w[j] + 16 * t0);
+                for (int s = 0; s < 4 && t0 + static_cast<std::size_t>(s) < a.steps; ++s) {
+                    const __m512i b0 = _mm512_set1_epi8(static_cast<char>(1 << (2 * s)));
+                    const __m512i b1 = _mm512_set1_epi8(static_cast<char>(2 << (2 * s)));
+                    for (int j = 0; j < NR; ++j)
+                        k1[j] = _mm512_test_epi8_mask(c[j], b0), k2[j] = _mm512_test_epi8_mask(c[j], b1);
+                    add(t0 + static_cast<std::size_t>(s), k1, k2);
+                }
+            }
+        } else {  // base3
+            for (std::size_t t0 = 0, b = 0; t0 < a.steps; t0 += 5, ++b) {
+                __m512i c[NR];
+                for (int j = 0; j < NR; ++j) c[j] = _mm512_load_si512(w[j] + 64 * b);
+                for (int s = 0; s < 5 && t0 + static_cast<std::size_t>(s) < a.steps; ++s) {
+                    for (int j = 0; j < NR; ++j) {
+                        k1[j] = _mm512_cmpge_epu8_mask(c[j], t86);
+                        k2[j] = _mm512_cmpge_epu8_mask(c[j], t171);
+                        c[j] = _mm512_add_epi8(_mm512_add_epi8(c[j], c[j]), c[j]);
+                    }
+                    add(t0 + static_cast<std::size_t>(s), k1, k2);
+                }
+            }
+        }
+        if (a.flush == 0)
+            for (int i = 0; i < MR; ++i)
+                for (int j = 0; j < NR; ++j) {
+                    const __m512i f = _mm512_add_epi32(acc[i][j], fold16(lo[i][j], hi[i][j]));
+                    out[static_cast<std::size_t>(i) * a.out_m + static_cast<std::size_t>(j) * a.out_n] = hsum(f);
+                }
+    }
+
+    // ---- dispatch on format and tile size ----------------------------------------------
+
+    template <template <AddCodes, int, int> class Fn, AddCodes C, int MaxM, int MaxN>
+    static void by_size(const AddLayout& l, const AddTileArgs& a) noexcept {
+        static_assert(MaxM <= 4 && MaxN <= 4);
+        const int key = (a.m - 1) * 4 + (a.n - 1);
+        switch (key) {
+#define BITLA_ADD_CASE(M, N)                                        \
+    case (M - 1) * 4 + (N - 1):                                     \
+        if constexpr (M <= MaxM && N <= MaxN) Fn<C, M, N>::run(l, a); \
+        return;
+            BITLA_ADD_CASE(1, 1) BITLA_ADD_CASE(1, 2) BITLA_ADD_CASE(1, 3) BITLA_ADD_CASE(1, 4)
+            BITLA_ADD_CASE(2, 1) BITLA_ADD_CASE(2, 2) BITLA_ADD_CASE(2, 3) BITLA_ADD_CASE(2, 4)
+            BITLA_ADD_CASE(3, 1) BITLA_ADD_CASE(3, 2) BITLA_ADD_CASE(3, 3) BITLA_ADD_CASE(3, 4)
+            BITLA_ADD_CASE(4, 1) BITLA_ADD_CASE(4, 2) BITLA_ADD_CASE(4, 3) BITLA_ADD_CASE(4, 4)
+#undef BITLA_ADD_CASE
+            default: return;
+        }
+    }
+
+    template <AddCodes C, int M, int N>
+    struct Dot {
+        static void run(const AddLayout& l, const AddTileArgs& a) noexcept { dot_tile<C, M, N>(l, a); }
+    };
+    template <AddCodes C, int M, int N>
+    struct Add {
+        static void run(const AddLayout& l, const AddTileArgs& a) noexcept { add_tile<C, M, N>(l, a); }
+    };
+
+    static void dot_i8(const AddLayout& l, const AddTileArgs& a) noexcept {
+        switch (l.codes) {
+            case AddCodes::bits: return by_size<Dot, AddCodes::bits, 4, 4>(l, a);
+            case AddCodes::code2: return by_size<Dot, AddCodes::code2, 4, 4>(l, a);
+            case AddCodes::base3: return by_size<Dot, AddCodes::base3, 4, 4>(l, a);
+            case AddCodes::planes:
+                if (!vnni && l.bits == 8) return GenericAdd<Arch>::dot_i8(l, a);
+                return by_size<Dot, AddCodes::planes, 4, 4>(l, a);
+        }
+    }
+
+    /// Tiles up to 2 x 2 (the int16 accumulators take three registers per output): a
+    /// larger tile is computed as 2 x 2 pieces (its codes then decode once per piece).
+    static void add_i8(const AddLayout& l, const AddTileArgs& a) noexcept {
+        if (a.m > 2 || a.n > 2) {
+            for (int i = 0; i < a.m; i += 2)
+                for (int j = 0; j < a.n; j += 2) {
+                    AddTileArgs p = a;
+                    p.m = a.m - i < 2 ? a.m - i : 2;
+                    p.n = a.n - j < 2 ? a.n - j : 2;
+                    p.x = static_cast<const std::int8_t*>(a.x) + static_cast<std::size_t>(i) * a.x_stride;
+                    p.w = a.w + static_cast<std::size_t>(j) * a.w_stride;
+                    p.out = static_cast<std::int32_t*>(a.out) + static_cast<std::size_t>(i) * a.out_m +
+                            static_cast<std::size_t>(j) * a.out_n;
+                    add_i8(l, p);
+                }
+            return;
+        }
+        switch (l.codes) {
+            case AddCodes::bits: return by_size<Add, AddCodes::bits, 2, 2>(l, a);
+            case AddCodes::code2: return by_size<Add, AddCodes::code2, 2, 2>(l, a);
+            case AddCodes::base3: return by_size<Add, AddCodes::base3, 2, 2>(l, a);
+            case AddCodes::planes: return dot_i8(l, a);  // 2^i-weighted planes overflow int16 lanes
+        }
+    }
+
+    static float groups(const float* c, const std::uint16_t* s, const std::uint16_t* u, const float* xs,
+                        std::size_t n) noexcept {
+        __m512 y = _mm512_setzero_ps();
+        std::size_t g = 0;
+        for (; g + 16 <= n; g += 16) {
+            const __m512 sv = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + g)));
+            const __m512 uv = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(u + g)));
+            y = _mm512_fmadd_ps(sv, _mm512_loadu_ps(c + g), y);
+            y = _mm512_fmadd_ps(uv, _mm512_loadu_ps(xs + g), y);
+        }
+        if (g < n) {
+            const __mmask16 k = static_cast<__mmask16>((1u << (n - g)) - 1);
+            const __m512 sv = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(k, s + g));
+            const __m512 uv = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(k, u + g));
+            y = _mm512_fmadd_ps(sv, _mm512_maskz_loadu_ps(k, c + g), y);
+            y = _mm512_fmadd_ps(uv, _mm512_maskz_loadu_ps(k, xs + g), y);
+        }
+        return _mm512_reduce_add_ps(y);
+    }
+};
+
+template <class Arch>
+struct AddImpl<Arch, std::enable_if_t<(Arch::id >= isa::avx512bw)>> {
+    static AddKernels family() noexcept {
+        using K = Avx512Add<Arch>;
+        return {&K::dot_i8, &K::add_i8, &GenericAdd<Arch>::dot_f32, &K::groups, 4, 4};
+    }
+};
+
+}  // namespace bitla::inline v0::kernels
+
+#endif  // BITLA_FLAGS_AVX512BW

@@ -1,0 +1,85 @@
+// bitla/kernels/generic/add.hpp — the add-only tile kernels in plain C++20: the oracle the
+// SIMD kernels are checked against bit for bit (int8), and the fallback every ISA may use
+// for what it does not accelerate. Templated on the ISA tag so each translation unit's
+// copy is its own symbol (arch/instantiate.hpp).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#include "../../core/add_layout.hpp"
+#include "../../core/ternary_base3.hpp"
+
+namespace bitla::inline v0::kernels {
+
+template <class Arch>
+struct GenericAdd {
+    /// The code of byte p of step T of one packed row.
+    static int code(const AddLayout& l, const std::uint8_t* w, std::size_t t, std::size_t p) noexcept {
+        switch (l.codes) {
+            case AddCodes::bits: return (w[8 * t + p / 8] >> (p % 8)) & 1;
+            case AddCodes::code2: return (w[64 * (t / 4) + p] >> (2 * (t % 4))) & 3;
+            case AddCodes::base3: return base3::trit(w[64 * (t / 5) + p], static_cast<int>(t % 5));
+            case AddCodes::planes: {
+                const std::size_t nb = static_cast<std::size_t>(l.bits);
+                int q = 0;
+                for (std::size_t i = 0; i < nb; ++i) q |= ((w[8 * nb * t + 8 * i + p / 8] >> (p % 8)) & 1) << i;
+                return q;
+            }
+        }
+        return 0;
+    }
+
+    template <class T, class Acc>
+    static void tile(const AddLayout& l, const AddTileArgs& a) noexcept {
+        const T* x = static_cast<const T*>(a.x);
+        Acc* out = static_cast<Acc*>(a.out);
+        for (int i = 0; i < a.m; ++i)
+            for (int j = 0; j < a.n; ++j) {
+                const T* xi = x + static_cast<std::size_t>(i) * a.x_stride;
+                const std::uint8_t* wj = a.w + static_cast<std::size_t>(j) * a.w_stride;
+                Acc* o = out + static_cast<std::size_t>(i) * a.out_m + static_cast<std::size_t>(j) * a.out_n;
+                Acc lanes[16] = {};
+                std::size_t since = 0, block = 0;
+                for (std::size_t t = 0; t < a.steps; ++t) {
+                    for (std::size_t p = 0; p < 64; ++p) {
+                        const int q = code(l, wj, t, p);
+                        if (q != 0) lanes[p / 4] += static_cast<Acc>(q) * static_cast<Acc>(xi[64 * t + p]);
+                    }
+                    if (a.flush != 0 && ++since == a.flush) {
+                        for (int s = 0; s < 16; ++s) o[16 * block + static_cast<std::size_t>(s)] = lanes[s];
+                        std::memset(lanes, 0, sizeof lanes);
+                        since = 0;
+                        ++block;
+                    }
+                }
+                if (a.flush == 0) {
+                    Acc s = 0;
+                    for (Acc v : lanes) s += v;
+                    *o = s;
+                }
+            }
+    }
+
+    static void dot_i8(const AddLayout& l, const AddTileArgs& a) noexcept { tile<std::int8_t, std::int32_t>(l, a); }
+    static void dot_f32(const AddLayout& l, const AddTileArgs& a) noexcept { tile<float, float>(l, a); }
+
+    static float groups(const float* c, const std::uint16_t* s, const std::uint16_t* u, const float* xs,
+                        std::size_t groups) noexcept {
+        float y = 0;
+        for (std::size_t g = 0; g < groups; ++g)
+            y += detail::half_to_float(s[g]) * c[g] + detail::half_to_float(u[g]) * xs[g];
+        return y;
+    }
+};
+
+template <class Arch>
+struct AddImpl<Arch, std::enable_if_t<Arch::id == isa::generic>> {
+    static AddKernels family() noexcept {
+        using G = GenericAdd<Arch>;
+        return {&G::dot_i8, &G::dot_i8, &G::dot_f32, &G::groups, 4, 4};
+    }
+};
+
+}  // namespace bitla::inline v0::kernels

@@ -1,0 +1,316 @@
+// Add-only products (gemm/add.hpp): packing round trips, int8 results bit-exact against
+// bitla::reference on every ISA the host runs, both variants and several thread counts;
+// float results within a K-derived bound; every invalid input rejected before y is written.
+#include <bitla/gemm/add.hpp>
+#include <bitla/kernels/generic/reference.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "support/random.hpp"
+
+using namespace bitla;
+using bitla_test::random_ints;
+
+namespace {
+
+std::mt19937_64& gen() {
+    static std::mt19937_64 g(0xadd);
+    return g;
+}
+
+enum class Fmt { sign, zero_one, tern_planes, tern_code2, tern_base3, planes2, planes3, planes8 };
+constexpr Fmt all_formats[] = {Fmt::sign,       Fmt::zero_one, Fmt::tern_planes, Fmt::tern_code2,
+                               Fmt::tern_base3, Fmt::planes2,  Fmt::planes3,     Fmt::planes8};
+
+const char* fmt_name(Fmt f) {
+    switch (f) {
+        case Fmt::sign: return "sign";
+        case Fmt::zero_one: return "zero_one";
+        case Fmt::tern_planes: return "ternary_planes";
+        case Fmt::tern_code2: return "ternary_code2";
+        case Fmt::tern_base3: return "ternary_base3";
+        case Fmt::planes2: return "bitplanes2";
+        case Fmt::planes3: return "bitplanes3";
+        case Fmt::planes8: return "bitplanes8";
+    }
+    return "?";
+}
+
+/// Random values of a format, the reference's int32 product with x, and the packed form.
+struct Case {
+    Matrix<int> values;
+    AddWeights packed;
+    Matrix<std::int32_t> ref;  // x . values^T
+};
+
+template <class W>
+Matrix<std::int32_t> ref_product(const Matrix<std::int8_t>& x, const W& w) {
+    Matrix<std::int32_t> y(x.rows(), w.rows());
+    reference::gemm(x, w, y);
+    return y;
+}
+
+Case make_case(Fmt f, std::size_t n, std::size_t k, const Matrix<std::int8_t>& x, const WeightScales& s = {}) {
+    Case c;
+    switch (f) {
+        case Fmt::sign: {
+            auto w = BitPacked<enc::sign>::from_values(bitla_test::random_signs<int>(n, k));
+            c.values = w.unpack<int>(); c.packed = pack_add(w, s); c.ref = ref_product(x, w);
+            break;
+        }
+        case Fmt::zero_one: {
+            auto w = BitPacked<enc::zero_one>::from_values(random_ints<int>(n, k, 0, 1));
+            c.values = w.unpack<int>(); c.packed = pack_add(w, s); c.ref = ref_product(x, w);
+            break;
+        }
+        case Fmt::tern_planes: {
+            auto w = TernaryPacked<enc::planes>::from_values(random_ints<int>(n, k, -1, 1));
+            c.values = w.unpack<int>(); c.packed = pack_add(w, s); c.ref = ref_product(x, w);
+            break;
+        }
+        case Fmt::tern_code2: {
+            auto w = TernaryPacked<enc::code2>::from_values(random_ints<int>(n, k, -1, 1));
+            c.values = w.unpack<int>(); c.packed = pack_add(w, s); c.ref = ref_product(x, w);
+            break;
+        }
+        case Fmt::tern_base3: {
+            auto w = TernaryPacked<enc::base3>::from_values(random_ints<int>(n, k, -1, 1));
+            c.values = w.unpack<int>(); c.packed = pack_add(w, s); c.ref = ref_product(x, w);
+            break;
+        }
+        case Fmt::planes2: case Fmt::planes3: case Fmt::planes8: {
+            const int bits = f == Fmt::planes2 ? 2 : f == Fmt::planes3 ? 3 : 8;
+            auto w = BitPlanes::from_values(random_ints<int>(n, k, 0, (1 << bits) - 1), bits);
+            c.values = w.unpack<int>(); c.packed = pack_add(w, s); c.ref = ref_product(x, w);
+            break;
+        }
+    }
+    return c;
+}
+
+bool equal(const Matrix<std::int32_t>& a, const Matrix<std::int32_t>& b) {
+    if (a.rows() != b.rows() || a.cols() != b.cols()) return false;
+    for (std::size_t i = 0; i < a.rows(); ++i)
+        for (std::size_t j = 0; j < a.cols(); ++j)
+            if (a(i, j) != b(i, j)) return false;
+    return true;
+}
+
+}  // namespace
+
+TEST_CASE("base3 bytes decode every one of the 243 codes", "[add][base3]") {
+    for (int v = 0; v < 243; ++v) {
+        std::array<int, 5> t{};
+        int r = v;
+        for (int j = 4; j >= 0; --j) t[static_cast<std::size_t>(j)] = r % 3, r /= 3;
+        const std::uint8_t b = base3::encode(t);
+        for (int j = 0; j < 5; ++j) REQUIRE(base3::trit(b, j) == t[static_cast<std::size_t>(j)]);
+    }
+}
+
+TEST_CASE("TernaryPacked base3 round-trips and converts", "[add][base3]") {
+    for (std::size_t k : {1, 5, 63, 64, 319, 320, 321, 1000}) {
+        const auto v = random_ints<int>(3, k, -1, 1);
+        const auto t = TernaryPacked<enc::base3>::from_values(v);
+        const auto u = t.unpack<int>();
+        for (std::size_t r = 0; r < 3; ++r)
+            for (std::size_t c = 0; c < k; ++c) REQUIRE(u(r, c) == v(r, c));
+        REQUIRE(convert<enc::base3>(convert<enc::planes>(t)) == t);
+        REQUIRE(convert<enc::code2>(t) == TernaryPacked<enc::code2>::from_values(v));
+    }
+    REQUIRE_THROWS_AS(TernaryPacked<enc::base3>::from_values(random_ints<int>(1, 4, 2, 2)), error);
+}
+
+TEST_CASE("pack_add round-trips every format", "[add][pack]") {
+    const std::size_t ks[] = {1, 63, 64, 65, 511, 512, 513, 1100};
+    for (Fmt f : all_formats)
+        for (std::size_t k : ks) {
+            INFO(fmt_name(f) << " K = " << k);
+            Matrix<std::int8_t> x(1, k);
+            const Case c = make_case(f, 5, k, x);
+            const auto back = unpack_values(c.packed);
+            for (std::size_t r = 0; r < 5; ++r)
+                for (std::size_t j = 0; j < k; ++j) REQUIRE(back(r, j) == c.values(r, j));
+        }
+}
+
+TEST_CASE("int8 products are bit-exact on every ISA variant and thread count", "[add][exact]") {
+    const std::size_t ks[] = {1, 63, 64, 65, 511, 513, 2100};
+    const std::size_t ms[] = {1, 3, 8, 17};
+    ThreadPool pools[] = {ThreadPool(1), ThreadPool(2), ThreadPool(3)};
+    for (Fmt f : all_formats)
+        for (std::size_t k : ks)
+            for (std::size_t m : ms) {
+                const std::size_t n = 1 + (k + m) % 13;
+                const auto x = random_ints<std::int8_t>(m, k, -128, 127);
+                const Case c = make_case(f, n, k, x);
+                for (isa i : available_isas()) {
+                    ScopedIsaLimit limit(i);
+                    for (auto variant : {AddVariant::dot_product, AddVariant::add_only})
+                        for (auto& pool : pools) {
+                            INFO(fmt_name(f) << " M = " << m << " N = " << n << " K = " << k << " isa " << name(i)
+                                             << " variant " << int(variant) << " threads " << pool.size());
+                            Matrix<std::int32_t> y(m, n);
+                            AddOptions opt;
+                            opt.variant = variant;
+                            opt.pool = &pool;
+                            gemm(x, c.packed, y, opt);
+                            REQUIRE(equal(y, c.ref));
+                        }
+                }
+            }
+}
+
+TEST_CASE("grouped scales with the HQQ zero fold match the dequantized product", "[add][groups]") {
+    const std::size_t groups_of[] = {8, 24, 32, 64, 128};
+    for (Fmt f : {Fmt::planes2, Fmt::planes3, Fmt::tern_code2, Fmt::tern_base3, Fmt::sign, Fmt::planes8})
+        for (std::size_t g : groups_of) {
+            const std::size_t k = g * 5, m = 3, n = 6;
+            const auto x = random_ints<std::int8_t>(m, k, -128, 127);
+            Matrix<float> scale(n, k / g), zero(n, k / g);
+            std::uniform_real_distribution<float> ds(0.001f, 0.1f), dz(0.0f, 3.0f);
+            for (auto& v : scale.flat()) v = ds(gen());
+            for (auto& v : zero.flat()) v = dz(gen());
+            std::vector<float> xscale = {0.5f, 2.0f, 0.01f}, bias(n);
+            for (auto& b : bias) b = ds(gen());
+            const Case c = make_case(f, n, k, x, WeightScales::hqq(scale, zero, g));
+            // Reference in double from the stored (fp16) metadata: s' = q_mul s, u' = q_add s - z s.
+            const AddLayout& l = c.packed.layout();
+            Matrix<double> want(m, n), mag(m, n);
+            for (std::size_t i = 0; i < m; ++i)
+                for (std::size_t j = 0; j < n; ++j) {
+                    double y = 0, a = 0;
+                    for (std::size_t q = 0; q < k / g; ++q) {
+                        const double sp = detail::half_to_float(detail::float_to_half(l.q_mul * scale(j, q)));
+                        const double up = detail::half_to_float(
+                            detail::float_to_half(static_cast<float>(l.q_add) * scale(j, q) - zero(j, q) * scale(j, q)));
+                        double dq = 0, xs = 0;
+                        for (std::size_t kk = q * g; kk < (q + 1) * g; ++kk) {
+                            dq += double(x(i, kk)) * ((c.values(j, kk) - l.q_add) / l.q_mul);
+                            xs += x(i, kk);
+                        }
+                        y += sp * dq + up * xs;
+                        a += std::fabs(sp * dq) + std::fabs(up * xs);
+                    }
+                    want(i, j) = xscale[i] * y + bias[j];
+                    mag(i, j) = std::fabs(xscale[i]) * a + std::fabs(bias[j]);
+                }
+            for (isa i : available_isas()) {
+                ScopedIsaLimit limit(i);
+                INFO(fmt_name(f) << " G = " << g << " isa " << name(i));
+                Matrix<float> y(m, n);
+                AddOptions opt;
+                opt.bias = bias;
+                gemm(Int8Rows{x, xscale}, c.packed, y, opt);
+                for (std::size_t a = 0; a < m; ++a)
+                    for (std::size_t b = 0; b < n; ++b)
+                        REQUIRE(std::fabs(y(a, b) - want(a, b)) <= 1e-6 * (k / g + 8) * mag(a, b) + 1e-30);
+            }
+        }
+}
+
+TEST_CASE("per-row and per-tensor scales and float activations", "[add][float]") {
+    const std::size_t k = 777, m = 5, n = 9;
+    const auto xi = random_ints<std::int8_t>(m, k, -128, 127);
+    Matrix<float> xf(m, k);
+    std::normal_distribution<float> nd(0, 1);
+    for (auto& v : xf.flat()) v = nd(gen());
+    std::vector<float> rs(n), rz(n);
+    for (std::size_t j = 0; j < n; ++j) rs[j] = 0.1f * float(j + 1), rz[j] = 0.01f * float(j);
+    for (Fmt f : all_formats) {
+        for (int kind = 0; kind < 2; ++kind) {
+            const WeightScales s = kind == 0 ? WeightScales::per_row(rs, rz) : WeightScales::per_tensor(0.25f, -0.5f);
+            const Case c = make_case(f, n, k, xi, s);
+            for (isa i : available_isas()) {
+                ScopedIsaLimit limit(i);
+                INFO(fmt_name(f) << " kind " << kind << " isa " << name(i));
+                Matrix<float> yi(m, n), yf(m, n);
+                gemm(Int8Rows{xi, {}}, c.packed, yi);
+                gemm(MatrixView<const float>(xf), c.packed, yf);
+                for (std::size_t a = 0; a < m; ++a)
+                    for (std::size_t b = 0; b < n; ++b) {
+                        const double sc = kind == 0 ? rs[b] : 0.25, zt = kind == 0 ? rz[b] : -0.5;
+                        double xs = 0, xsf = 0, df = 0, mf = 0;
+                        for (std::size_t q = 0; q < k; ++q) xs += xi(a, q), xsf += xf(a, q),
+                                                            df += double(xf(a, q)) * c.values(b, q),
+                                                            mf += std::fabs(xf(a, q) * c.values(b, q));
+                        const double wi = sc * c.ref(a, b) + zt * xs;
+                        REQUIRE(std::fabs(yi(a, b) - wi) <= 1e-6 * (std::fabs(sc * c.ref(a, b)) + std::fabs(zt * xs)) + 1e-6);
+                        const double wf = sc * df + zt * xsf;
+                        REQUIRE(std::fabs(yf(a, b) - wf) <= 1e-6 * (k + 8) * (std::fabs(sc) * mf * 3 + std::fabs(zt * xsf) + 1));
+                    }
+            }
+        }
+    }
+}
+
+TEST_CASE("gemm_rows computes one range in the caller's thread", "[add][rows]") {
+    const std::size_t k = 300, m = 2, n = 11;
+    const auto x = random_ints<std::int8_t>(m, k, -128, 127);
+    const Case c = make_case(Fmt::tern_code2, n, k, x);
+    const auto a = prepare(Int8Rows{x, {}}, c.packed);
+    Matrix<std::int32_t> y(m, n);
+    gemm_rows(a, c.packed, y.view(), 0, 5);
+    gemm_rows(a, c.packed, y.view(), 5, 11);
+    REQUIRE(equal(y, c.ref));
+    REQUIRE_THROWS_AS(gemm_rows(a, c.packed, y.view(), 5, 12), error);
+}
+
+TEST_CASE("invalid inputs are rejected before y is written", "[add][errors]") {
+    const std::size_t k = 64, n = 4;
+    auto w = TernaryPacked<enc::planes>::from_values(random_ints<int>(n, k, -1, 1));
+    Matrix<float> s(n, k / 16), z(n, k / 16);
+    const auto arg = [](auto&& f) {
+        try {
+            f();
+        } catch (const error& e) {
+            return e.argument();
+        }
+        return std::string("none");
+    };
+    REQUIRE(arg([&] { (void)pack_add(w, WeightScales::per_group(s, 12)); }) == "group_size");
+    REQUIRE(arg([&] { (void)pack_add(w, WeightScales::per_group(s, 0)); }) == "group_size");
+    REQUIRE(arg([&] { (void)pack_add(w, WeightScales::per_group(s, 48)); }) == "group_size");
+    REQUIRE(arg([&] { (void)pack_add(w, WeightScales::per_group(s, 32)); }) == "scale");
+    Matrix<float> s16(n, 4);
+    s16(1, 2) = std::nanf("");
+    REQUIRE(arg([&] { (void)pack_add(w, WeightScales::per_group(s16, 16)); }) == "scale");
+    s16(1, 2) = 1e6f;
+    REQUIRE(arg([&] { (void)pack_add(w, WeightScales::per_group(s16, 16)); }) == "scale");
+    s16(1, 2) = 1.0f;
+    z(1, 2) = 1e5f;
+    REQUIRE(arg([&] { (void)pack_add(w, WeightScales::hqq(s16, z, 16)); }) == "zero");
+    std::vector<float> rs(n + 1);
+    REQUIRE(arg([&] { (void)pack_add(w, WeightScales::per_row(rs)); }) == "scale");
+
+    const auto plain = pack_add(w);
+    std::vector<float> good(n, 1.0f);
+    const auto scaled = pack_add(w, WeightScales::per_row(good));
+    const auto x = random_ints<std::int8_t>(2, k, -5, 5);
+    const auto x65 = random_ints<std::int8_t>(2, k + 1, -5, 5);
+    Matrix<std::int32_t> y(2, n);
+    Matrix<float> yf(2, n);
+    for (auto& v : y.flat()) v = 7;
+    REQUIRE(arg([&] { gemm(x65, plain, y); }) == "w");
+    Matrix<std::int32_t> ybad(2, n + 1);
+    REQUIRE(arg([&] { gemm(x, plain, ybad); }) == "y");
+    REQUIRE(arg([&] { gemm(x, scaled, y); }) == "w");
+    std::vector<float> bias(n + 1), xs(3);
+    AddOptions with_bias;
+    with_bias.bias = bias;
+    REQUIRE(arg([&] { gemm(Int8Rows{x, {}}, plain, yf, with_bias); }) == "bias");
+    REQUIRE(arg([&] { gemm(Int8Rows{x, xs}, plain, yf); }) == "x_scale");
+    Matrix<float> xf(2, k);
+    xf(1, 3) = INFINITY;
+    REQUIRE(arg([&] { gemm(MatrixView<const float>(xf), plain, yf); }) == "x");
+    // y aliasing the activations
+    Matrix<float> both(2, k);
+    REQUIRE(arg([&] { gemm(MatrixView<const float>(both.data(), 2, k), plain, MatrixView<float>(both.data(), 2, n)); }) ==
+            "y");
+    for (auto v : y.flat()) REQUIRE(v == 7);
+}
