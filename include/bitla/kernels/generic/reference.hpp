@@ -79,6 +79,17 @@ acc_t<T> dot(const T* x, const TernaryView<enc::code2>& w, std::size_t n) {
 }
 
 template <class T>
+acc_t<T> dot(const T* x, const TernaryView<enc::base3>& w, std::size_t n) {
+    acc_t<T> s = 0;
+    for (std::size_t k = 0; k < w.cols; ++k) {
+        const int v = w(n, k);
+        if (v > 0) s += x[k];
+        else if (v < 0) s -= x[k];
+    }
+    return s;
+}
+
+template <class T>
 acc_t<T> dot(const T* x, const BitPlanesView& w, std::size_t n) {
     acc_t<T> s = 0;
     for (int i = 0; i < w.bits; ++i) s += acc_t<T>(1 << i) * dot(x, w.plane(i), n);
