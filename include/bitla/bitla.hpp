@@ -15,3 +15,4 @@
 #include "core/matrix.hpp"
 #include "core/ternary_packed.hpp"
 #include "kernels/generic/reference.hpp"
+#include "quant/quant.hpp"

@@ -1,0 +1,280 @@
+// bitla/quant/hqq.hpp — HQQ: a float matrix W (N x K) to n-bit codes Wq in {0 .. L} with
+// a scale and a zero per group, W ≈ (Wq - zero) · scale.
+//
+//     auto q = bitla::quantize_hqq(w, {.nbits = 2, .group_size = 64});
+//     q.wq      BitPlanes N x K, values 0..L (L = 2^n - 1; 1.58 bits: L = 2, two planes)
+//     q.scale   Matrix<float>, one per group (the stored scale: 1 / the working scale)
+//     q.zero    Matrix<float>, one per group (fractional unless round_zero)
+//     q.dequantize()  (Wq - zero) · scale as a Matrix<float>
+//
+// Two modes (HqqOptions::mode):
+//
+// faithful — the reference implementation (mobiusml/hqq 0.2.8, Quantizer.quantize with
+//   optimize=True, optimize_weights_proximal_legacy), step by step, in float32:
+//   1. qscale = L / (max - min) per group; 1.0 where |max - min| <= 1e-4; capped at 2e4.
+//      zero = -min · qscale, rounded only when round_zero (default: only for 4 bits).
+//   2. Up to `iters` times, best = +inf:
+//        Wq = clamp(round(W·qscale + zero), 0, L)      round half to even (torch.round)
+//        Wr = (Wq - zero) / qscale                    a division, as the reference does
+//        e  = W - Wr;  We = sign(e) · max(|e| - |e|^(p-1) / β, 0)
+//        err = mean |W - Wr| over the whole tensor    (with the zero before this update)
+//        zero = mean over the group of (Wq - (W - We) · qscale)
+//        if err < best: best = err, else stop         keeping the zero just updated
+//      The scale never changes. β is constant (κ is ignored, as in current hqq) unless
+//      `use_kappa`, which multiplies β by κ after each iteration (hqq <= 0.1).
+//   3. Wq with the final zero; stored scale = 1 / qscale.
+//   The shrink acts only where |e| > β^(-1/(2-p)) (≈ 0.17 for the defaults) in absolute
+//   units, so at typical weight scales it never fires: HQQ is not scale-invariant.
+//   Same Wq as the reference up to rare rounding ties (summation order, fused
+//   multiply-add on targets that contract); relative error equal within 1e-5.
+//
+// improved — the same format, fitted for least squares: per group, the affine grid
+//   (scale, zero) and codes that minimise ||W - Ŵ||₂, searched from several starts with
+//   least-squares refits (see hqq_improved.hpp). No calibration data. Far below faithful
+//   HQQ's L2 error at 1 and 2 bits; at most about twice its time.
+//
+// Groups (see grouping.hpp): axis = 1 groups G consecutive k of a row (G must divide K);
+// scale and zero are N x (K/G) — the layout kernels need: y = Σ_g s[n,g]·dot_g(x, Wq_n) +
+// Σ_g u[n,g]·xsum[m,g] with u = -zero ⊙ scale. axis = 0 follows HQQ's reshape to [G, N·K/G]:
+// group j holds the flat indices j + t·(N·K/G), scale and zero are 1 x (N·K/G). Kernels
+// need axis = 1; axis = 0 exists to read and reproduce HQQ checkpoints that use it.
+//
+// Errors (bitla::error, before any output exists): NaN/Inf in W, an empty W, nbits not in
+// {1, 1.58, 2, 3, 4, 5, 6, 8}, a group size that is not a positive multiple of 8 or does
+// not divide (K for axis 1, N·K for axis 0), an axis other than 0 or 1, optimizer
+// parameters out of range (lp_norm in (0, 1], β > 0, κ >= 1, iters >= 0).
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <vector>
+
+#include "../core/bit_planes.hpp"
+#include "../core/matrix.hpp"
+#include "grouping.hpp"
+#include "hqq_improved.hpp"
+
+namespace bitla::inline v0 {
+
+enum class HqqMode {
+    faithful,  ///< the reference implementation, quirks included
+    improved,  ///< least-squares affine grid per group (same storage format)
+};
+
+struct HqqOptions {
+    float nbits = 4;              ///< 1, 1.58 (levels {0, 1, 2}), 2, 3, 4, 5, 6 or 8
+    std::size_t group_size = 64;  ///< a multiple of 8 dividing K (axis 1) or N·K (axis 0)
+    int axis = 1;                 ///< 1: groups along K (kernels); 0: HQQ's [G, N·K/G] reshape
+    std::optional<bool> round_zero = std::nullopt;  ///< default: true for 4 bits only (hqq's BaseQuantizeConfig)
+    bool optimize = true;         ///< false: plain min-max rounding (no zero refit)
+    float lp_norm = 0.7f;         ///< p of the robust lp objective, in (0, 1]
+    float beta = 10.0f;           ///< β of the shrink operator
+    float kappa = 1.01f;          ///< κ: β *= κ per iteration, only when use_kappa
+    bool use_kappa = false;       ///< hqq >= 0.2 ignores κ; true reproduces hqq <= 0.1
+    int iters = 20;               ///< maximum optimizer iterations
+    bool early_stop = true;       ///< stop when the error stops decreasing
+    HqqMode mode = HqqMode::faithful;
+};
+
+struct HqqQuantized {
+    BitPlanes wq;         ///< N x K codes in [0, max_level()]
+    Matrix<float> scale;  ///< per group: N x (K/G) (axis 1) or 1 x (N·K/G) (axis 0)
+    Matrix<float> zero;   ///< same shape as scale
+    float nbits = 0;
+    std::size_t group_size = 0;
+    int axis = 1;
+    /// faithful mode: mean |W - Wr| of each optimizer iteration, in order (the last one is
+    /// the iteration that stopped, when early stopping stopped it). Empty otherwise.
+    std::vector<float> errors;
+
+    [[nodiscard]] int max_level() const noexcept { return static_cast<int>(std::lround(std::exp2(nbits) - 1)); }
+    [[nodiscard]] std::size_t rows() const noexcept { return wq.rows(); }
+    [[nodiscard]] std::size_t cols() const noexcept { return wq.cols(); }
+    [[nodiscard]] std::size_t groups() const noexcept { return rows() * cols() / group_size; }
+    /// The group of element (r, c): its row and column in `scale` and `zero`.
+    [[nodiscard]] std::pair<std::size_t, std::size_t> group_of(std::size_t r, std::size_t c) const noexcept {
+        if (axis == 1) return {r, c / group_size};
+        return {0, (r * cols() + c) % groups()};
+    }
+    /// (Wq - zero) · scale, N x K.
+    [[nodiscard]] Matrix<float> dequantize() const {
+        Matrix<float> out(rows(), cols());
+        const auto v = wq.view();
+        for (std::size_t r = 0; r < rows(); ++r)
+            for (std::size_t c = 0; c < cols(); ++c) {
+                const auto [gr, gc] = group_of(r, c);
+                out(r, c) = (static_cast<float>(v(r, c)) - zero(gr, gc)) * scale(gr, gc);
+            }
+        return out;
+    }
+};
+
+namespace detail {
+
+/// Levels for HQQ's nbits: round(2^nbits - 1); bitla::error for widths HQQ does not have.
+inline int hqq_max_level(float nbits) {
+    const bool ok = nbits == 1 || nbits == 1.58f || nbits == 2 || nbits == 3 || nbits == 4 || nbits == 5 ||
+                    nbits == 6 || nbits == 8;
+    require(ok, "nbits", "nbits = ", nbits, " is not one of 1, 1.58, 2, 3, 4, 5, 6, 8");
+    return static_cast<int>(std::lround(std::exp2(static_cast<double>(nbits)) - 1));
+}
+
+/// Bit-planes needed for codes 0..L.
+inline int planes_for(int max_level) {
+    int bits = 1;
+    while ((1 << bits) - 1 < max_level) ++bits;
+    return bits;
+}
+
+inline void check_hqq_options(const HqqOptions& o) {
+    hqq_max_level(o.nbits);
+    require(o.axis == 0 || o.axis == 1, "axis", "axis = ", o.axis, " is not 0 or 1");
+    require(o.lp_norm > 0 && o.lp_norm <= 1, "lp_norm", "lp_norm = ", o.lp_norm, " is outside (0, 1]");
+    require(o.beta > 0 && std::isfinite(o.beta), "beta", "beta = ", o.beta, " is not a positive finite number");
+    require(o.kappa >= 1 && std::isfinite(o.kappa), "kappa", "kappa = ", o.kappa, " is not a finite number >= 1");
+    require(o.iters >= 0, "iters", "iters = ", o.iters, " is negative");
+}
+
+/// round(x) half to even, then clamped to [0, hi]: clamping first is equivalent (0 and hi
+/// are integers) and keeps x small enough for the 1.5·2^23 rounding trick, which is
+/// exact in the default rounding mode and vectorises, unlike std::nearbyint.
+inline float round_clamp(float x, float hi) {
+    constexpr float magic = 12582912.0f;  // 1.5 * 2^23
+    x = std::min(std::max(x, 0.0f), hi);
+    return (x + magic) - magic;
+}
+
+/// HQQ's initial working scale and zero for one group (step 1 above).
+inline void hqq_init_group(const float* w, std::size_t gs, int max_level, bool round_zero, float& qscale,
+                           float& zero) {
+    float mn = w[0], mx = w[0];
+    for (std::size_t t = 1; t < gs; ++t) {
+        mn = std::min(mn, w[t]);
+        mx = std::max(mx, w[t]);
+    }
+    const float denom = mx - mn;
+    float s = static_cast<float>(max_level) / denom;
+    if (std::abs(denom) <= 1e-4f) s = 1.0f;
+    qscale = std::min(s, 2e4f);
+    zero = -mn * qscale;
+    if (round_zero) zero = std::nearbyint(zero);
+}
+
+/// One HQQ iteration over every group: writes the updated zeros to `next` and returns
+/// sum |W - Wr| (with the current zeros).
+inline double hqq_iteration(const std::vector<float>& w, std::size_t gs, float hi, const std::vector<float>& qscale,
+                            const std::vector<float>& zero, std::vector<float>& next, float lp_norm, double beta) {
+    const float inv_beta = static_cast<float>(1.0 / beta);
+    // |e| - |e|^(p-1)/β > 0 only where |e| > β^(-1/(2-p)); a 0.1% margin covers rounding.
+    const float fast_limit = static_cast<float>(std::pow(beta, -1.0 / (2.0 - lp_norm)) * 0.999);
+    double total = 0;
+    const std::size_t groups = qscale.size();
+    for (std::size_t g = 0; g < groups; ++g) {
+        const float* wg = w.data() + g * gs;
+        const float s = qscale[g], z = zero[g];
+        // Eight float lanes so the loop vectorises (group sizes are multiples of 8).
+        float err_l[8] = {}, zsum_l[8] = {};
+        int shrinks_l[8] = {};
+        for (std::size_t t = 0; t < gs; t += 8)
+            for (std::size_t l = 0; l < 8; ++l) {
+                const float x = wg[t + l];
+                const float q = round_clamp(x * s + z, hi);
+                const float e = std::abs(x - (q - z) / s);
+                err_l[l] += e;
+                shrinks_l[l] |= e > fast_limit;
+                zsum_l[l] += q - x * s;  // We = 0 where the shrink does not fire
+            }
+        double err = 0, zsum = 0;
+        bool shrinks = false;
+        for (std::size_t l = 0; l < 8; ++l) {
+            err += err_l[l];
+            zsum += zsum_l[l];
+            shrinks |= shrinks_l[l] != 0;
+        }
+        if (shrinks) {  // rare: large errors in absolute units; the exact reference formula
+            zsum = 0;
+            for (std::size_t t = 0; t < gs; ++t) {
+                const float q = round_clamp(wg[t] * s + z, hi);
+                const float e = wg[t] - (q - z) / s;
+                const float a = std::abs(e);
+                const float shrunk = std::max(a - inv_beta * std::pow(a, lp_norm - 1.0f), 0.0f);
+                const float we = e > 0 ? shrunk : (e < 0 ? -shrunk : 0.0f);
+                zsum += q - (wg[t] - we) * s;
+            }
+        }
+        total += err;
+        next[g] = static_cast<float>(zsum / static_cast<double>(gs));
+    }
+    return total;
+}
+
+}  // namespace detail
+
+/// Quantizes W (N x K) with HQQ; see the header comment for the modes and the layout.
+template <dense_matrix M>
+[[nodiscard]] HqqQuantized quantize_hqq(const M& w_in, const HqqOptions& options = {}) {
+    const auto w = const_view(w_in);
+    detail::check_view(w, "w");
+    detail::check_hqq_options(options);
+    detail::check_grouping(w.rows, w.cols, options.group_size, options.axis);
+    detail::check_finite(w, "w");
+
+    const int max_level = detail::hqq_max_level(options.nbits);
+    const float hi = static_cast<float>(max_level);
+    const detail::Grouping gr{w.rows, w.cols, options.group_size, options.axis};
+    const std::size_t groups = gr.groups(), gs = gr.group_size;
+    const std::vector<float> wg = detail::gather_groups(w, gr);
+
+    std::vector<float> qscale(groups), zero(groups);
+    std::vector<std::uint8_t> q(gr.size());
+    HqqQuantized out;
+    out.nbits = options.nbits;
+    out.group_size = gs;
+    out.axis = options.axis;
+    out.scale = Matrix<float>(gr.meta_rows(), gr.meta_cols());
+    out.zero = Matrix<float>(gr.meta_rows(), gr.meta_cols());
+
+    if (options.mode == HqqMode::improved) {
+        for (std::size_t g = 0; g < groups; ++g) {
+            float s = 0, z = 0;
+            detail::fit_affine_group(wg.data() + g * gs, gs, max_level, q.data() + g * gs, s, z);
+            out.scale.flat()[g] = s;
+            out.zero.flat()[g] = z;
+        }
+    } else {
+        const bool round_zero = options.round_zero.value_or(options.nbits == 4);
+        for (std::size_t g = 0; g < groups; ++g)
+            detail::hqq_init_group(wg.data() + g * gs, gs, max_level, round_zero, qscale[g], zero[g]);
+        if (options.optimize) {
+            std::vector<float> next(groups);
+            double beta = options.beta;
+            float best = std::numeric_limits<float>::infinity();
+            for (int i = 0; i < options.iters; ++i) {
+                const double sum = detail::hqq_iteration(wg, gs, hi, qscale, zero, next, options.lp_norm, beta);
+                const auto err = static_cast<float>(sum / static_cast<double>(gr.size()));  // torch: float32 mean
+                zero.swap(next);
+                if (options.use_kappa) beta *= options.kappa;
+                out.errors.push_back(err);
+                if (options.early_stop) {
+                    if (err < best) best = err;
+                    else break;  // the zero just updated is kept, as the reference does
+                }
+            }
+        }
+        for (std::size_t g = 0; g < groups; ++g) {
+            const float s = qscale[g], z = zero[g];
+            for (std::size_t t = 0; t < gs; ++t)
+                q[g * gs + t] = static_cast<std::uint8_t>(detail::round_clamp(wg[g * gs + t] * s + z, hi));
+            out.scale.flat()[g] = 1.0f / s;
+            out.zero.flat()[g] = z;
+        }
+    }
+    out.wq = detail::scatter_planes(q, gr, detail::planes_for(max_level));
+    return out;
+}
+
+}  // namespace bitla::inline v0
