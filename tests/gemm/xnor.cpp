@@ -1,6 +1,7 @@
 // The binary GEMM / GEMV and Hamming drivers on every ISA this host runs, against
 // bitla::reference bit for bit, at the edge shapes; thread-count independence; bad input.
 #include <bitla/gemm/xnor.hpp>
+#include <bitla/kernels/generic/reference.hpp>
 
 #include <catch2/catch.hpp>
 
