@@ -1,0 +1,13 @@
+// The xor + popcount + add peak (DESIGN §10: the limit every binary GEMM and Hamming
+// benchmark is divided by), measured once per process on one core.
+#pragma once
+
+namespace bitla_bench {
+
+/// Binary multiply-accumulates per second one core sustains in the xnor microkernel's own
+/// instruction mix: one 512-bit word pair = vpxorq + vpopcntq + vpaddq = 512 MACs, from
+/// registers and L1 broadcasts, 16 independent accumulators. On CPUs without AVX-512
+/// VPOPCNTDQ the same loop with the best bit_ops bitla has for the host (scalar popcnt).
+double xor_popcount_peak();
+
+}  // namespace bitla_bench
