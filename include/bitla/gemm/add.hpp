@@ -37,6 +37,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <vector>
 
@@ -107,11 +108,19 @@ AddActivations prepare_view(MatrixView<const T> x, std::span<const float> scale,
         T* dst;
         if constexpr (std::is_same_v<T, std::int8_t>) dst = a.xi_.data() + m * l.kp;
         else dst = a.xf_.data() + m * l.kp;
-        for (std::size_t t = 0; t < l.steps; ++t)
-            for (std::size_t p = 0; p < 64; ++p) {
-                const std::size_t k = l.k_of(t, p);
-                dst[64 * t + p] = k < x.cols ? xr[k] : T{};
+        // Step t, dword lane q holds k = k_of(t, 4q) .. +3: copy four at a time (the buffer
+        // starts zeroed, so padding stays zero).
+        const std::size_t per = l.lane / 4;
+        for (std::size_t t = 0; t < l.steps; ++t) {
+            const std::size_t base = t / per * 16 * l.lane + 4 * (t % per);
+            for (std::size_t q = 0; q < 16; ++q) {
+                const std::size_t k = base + q * l.lane;
+                T* d = dst + 64 * t + 4 * q;
+                if (k + 4 <= x.cols) std::memcpy(d, xr + k, 4 * sizeof(T));
+                else
+                    for (std::size_t b = 0; b < 4 && k + b < x.cols; ++b) d[b] = xr[k + b];
             }
+        }
         if constexpr (std::is_same_v<T, std::int8_t>) {
             long long total = 0;
             for (std::size_t g = 0; g < l.groups; ++g) {
@@ -170,6 +179,15 @@ void check_add_views(const MatrixView<Y>& y, const MatrixView<X>& x, const AddWe
 struct AddDriver {
     static constexpr std::size_t block_rows = 64;  ///< weight rows per L2 block (GEMM)
 
+    static constexpr std::size_t prefetch_rows = 16;  ///< rows ahead of the tile (GEMV streams)
+
+    static void prefetch(const AddWeights& w, std::size_t r0, std::size_t r1) noexcept {
+        if (r0 >= r1) return;
+        const std::uint8_t* p = w.row(r0);
+        const std::size_t bytes = (r1 - r0) * w.layout().row_bytes;
+        for (std::size_t o = 0; o < bytes; o += 64) __builtin_prefetch(p + o, 0, 3);
+    }
+
     /// y[:, n0:n1) for prepared activations. Out is int32_t (exact) or float.
     template <class Out>
     static void run(const AddActivations& a, const AddWeights& w, MatrixView<Out> y, std::size_t n0, std::size_t n1,
@@ -191,6 +209,9 @@ struct AddDriver {
                 const std::size_t mm = std::min(mr, a.rows_ - m);
                 for (std::size_t n = nb; n < nb_end; n += nr) {
                     const std::size_t nn = std::min(nr, nb_end - n);
+                    // A GEMV tile is a few KiB of short row streams that the hardware
+                    // prefetchers pick up too late: fetch the rows `prefetch_rows` ahead.
+                    if (m == 0) prefetch(w, n + prefetch_rows, std::min(n + prefetch_rows + nn, n1));
                     AddTileArgs t;
                     t.x = a.int8_ ? static_cast<const void*>(a.xi_.data() + m * a.stride_)
                                   : static_cast<const void*>(a.xf_.data() + m * a.stride_);

@@ -16,6 +16,8 @@
 // mask over the step and the activations, widened to int16, are added under it (the
 // plane of weight 2 adds x + x). int16 lanes are folded into the dword chunk lanes at every
 // superblock (<= 16 steps, |sum| <= 16·3·128), or every 64 steps in whole-row mode.
+// (The maskz forms of some intrinsics with a full mask: GCC 12 at -O3 warns that the plain
+// ones read an undefined register.)
 #pragma once
 
 #include "../../arch/table.hpp"
@@ -46,7 +48,13 @@ struct Avx512Add {
         std::memcpy(&v, p, 8);
         return _cvtu64_mask64(v);
     }
-    static BITLA_ALWAYS_INLINE int hsum(__m512i v) noexcept { return _mm512_reduce_add_epi32(v); }
+    static BITLA_ALWAYS_INLINE int hsum(__m512i v) noexcept {
+        alignas(64) std::int32_t lanes[16];
+        _mm512_store_si512(lanes, v);
+        int s = 0;
+        for (int l : lanes) s += l;
+        return s;
+    }
 
     /// Decoded code steps of one weight row, block by block (B steps per block).
     template <AddCodes C>
@@ -147,8 +155,8 @@ struct Avx512Add {
     static BITLA_ALWAYS_INLINE __m512i fold16(__m512i lo, __m512i hi) noexcept {
         const __m512i ones = _mm512_set1_epi16(1);
         __m512i a = _mm512_madd_epi16(lo, ones), b = _mm512_madd_epi16(hi, ones);  // pairs of bytes
-        a = _mm512_add_epi32(a, _mm512_srli_epi64(a, 32));                          // quads in even lanes
-        b = _mm512_add_epi32(b, _mm512_srli_epi64(b, 32));
+        a = _mm512_add_epi32(a, _mm512_maskz_srli_epi64(0xff, a, 32));                          // quads in even lanes
+        b = _mm512_add_epi32(b, _mm512_maskz_srli_epi64(0xff, b, 32));
         const __m512i idx = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
         return _mm512_permutex2var_epi32(a, idx, b);
     }
@@ -317,19 +325,23 @@ struct Avx512Add {
         __m512 y = _mm512_setzero_ps();
         std::size_t g = 0;
         for (; g + 16 <= n; g += 16) {
-            const __m512 sv = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + g)));
-            const __m512 uv = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(u + g)));
+            const __m512 sv = _mm512_maskz_cvtph_ps(0xffff, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + g)));
+            const __m512 uv = _mm512_maskz_cvtph_ps(0xffff, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(u + g)));
             y = _mm512_fmadd_ps(sv, _mm512_loadu_ps(c + g), y);
             y = _mm512_fmadd_ps(uv, _mm512_loadu_ps(xs + g), y);
         }
         if (g < n) {
             const __mmask16 k = static_cast<__mmask16>((1u << (n - g)) - 1);
-            const __m512 sv = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(k, s + g));
-            const __m512 uv = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(k, u + g));
+            const __m512 sv = _mm512_maskz_cvtph_ps(0xffff, _mm256_maskz_loadu_epi16(k, s + g));
+            const __m512 uv = _mm512_maskz_cvtph_ps(0xffff, _mm256_maskz_loadu_epi16(k, u + g));
             y = _mm512_fmadd_ps(sv, _mm512_maskz_loadu_ps(k, c + g), y);
             y = _mm512_fmadd_ps(uv, _mm512_maskz_loadu_ps(k, xs + g), y);
         }
-        return _mm512_reduce_add_ps(y);
+        alignas(64) float lanes[16];
+        _mm512_store_ps(lanes, y);
+        float r = 0;
+        for (float l : lanes) r += l;
+        return r;
     }
 };
 

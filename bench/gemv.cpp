@@ -1,0 +1,205 @@
+// GEMV with packed binary / ternary / HQQ weights (gemm/add.hpp), K = 4096, N = 4096, cycling
+// through enough weight matrices (>= 256 MiB in all) that the L3 (32 MiB) cannot hold them:
+// these measure DRAM streaming. of_limit = bytes the kernel reads per second (codes, every
+// scale and zero term; gemv of one matrix reads all of it once) / the read bandwidth
+// measured in this process with the same threads and page setup (limit/dram_read_add_<t>t).
+#include <benchmark/benchmark.h>
+#include <bitla/bitla.hpp>
+#include <bitla/gemm/add.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "limits.hpp"
+#include "limits_add.hpp"
+
+namespace bitla_bench {
+
+namespace {
+
+constexpr std::size_t read_bytes = std::size_t{1} << 30;
+
+const bitla::AlignedBuffer<std::uint64_t>& read_buffer() {
+    static const auto buf = [] {
+        bitla::AlignedBuffer<std::uint64_t> b(read_bytes / 8);
+        for (std::size_t i = 0; i < b.size(); i += 512) b[i] = i;
+        return b;
+    }();
+    return buf;
+}
+
+double measure_read(unsigned threads) {
+    const auto& b = read_buffer();
+    const bool wide = bitla::is_available(bitla::isa::avx512_vnni);
+    double best = 0;
+    for (int rep = 0; rep < 4; ++rep) {
+        const auto t0 = std::chrono::steady_clock::now();
+        std::vector<std::thread> ts;
+        const std::size_t part = b.bytes() / threads;
+        for (unsigned t = 0; t < threads; ++t)
+            ts.emplace_back([&, t] {
+                const auto* p = reinterpret_cast<const char*>(b.data()) + t * part;
+                if (wide) benchmark::DoNotOptimize(add_limits::read_avx512(p, part));
+                else {
+                    std::uint64_t s = 0;
+                    const auto* w = reinterpret_cast<const std::uint64_t*>(p);
+                    for (std::size_t i = 0; i < part / 8; ++i) s += w[i];
+                    benchmark::DoNotOptimize(s);
+                }
+            });
+        for (auto& t : ts) t.join();
+        const std::chrono::duration<double> dt = std::chrono::steady_clock::now() - t0;
+        best = std::max(best, double(b.bytes()) / dt.count());
+    }
+    return best;
+}
+
+}  // namespace
+
+double dram_read_add(unsigned threads) {
+    static const double one = measure_read(1), two = measure_read(2);
+    return threads >= 2 ? two : one;
+}
+
+double vnni_macs_per_second() {
+    static const double rate = [] {
+        if (!bitla::is_available(bitla::isa::avx512_vnni)) return 0.0;
+        const std::int64_t iters = 20'000'000;
+        double best = 0;
+        for (int rep = 0; rep < 3; ++rep) {
+            const auto t0 = std::chrono::steady_clock::now();
+            benchmark::DoNotOptimize(add_limits::vnni_loop(iters));
+            const std::chrono::duration<double> dt = std::chrono::steady_clock::now() - t0;
+            best = std::max(best, double(iters) * 12 * 64 / dt.count());
+        }
+        return best;
+    }();
+    return rate;
+}
+
+namespace {
+
+void limit_read(benchmark::State& state) {
+    const unsigned threads = static_cast<unsigned>(state.range(0));
+    for (auto _ : state) benchmark::DoNotOptimize(dram_read_add(threads));
+    state.counters["bytes_per_second"] = dram_read_add(threads);
+    state.counters["of_limit"] = 1.0;
+}
+BENCHMARK(limit_read)->Name("limit/dram_read_add_1t")->Arg(1)->Iterations(1);
+BENCHMARK(limit_read)->Name("limit/dram_read_add_2t")->Arg(2)->Iterations(1);
+
+void limit_vnni(benchmark::State& state) {
+    for (auto _ : state) benchmark::DoNotOptimize(vnni_macs_per_second());
+    state.counters["MAC_per_second"] = vnni_macs_per_second();
+    state.counters["of_limit"] = 1.0;
+}
+BENCHMARK(limit_vnni)->Name("limit/vnni")->Iterations(1);
+
+constexpr std::size_t gemv_n = 4096, gemv_k = 4096, total_bytes = std::size_t{256} << 20;
+
+enum class Format { binary, ternary2, ternary_base3, hqq2_g64 };
+
+/// One packed matrix of the format (random values, realistic scales).
+bitla::AddWeights make_weights(Format f, std::size_t n, std::size_t k) {
+    std::mt19937 rng(7);
+    std::vector<float> rs(n);
+    for (auto& v : rs) v = 0.01f + 0.001f * float(rng() % 100);
+    bitla::Matrix<int> v(n, k);
+    switch (f) {
+        case Format::binary: {
+            for (auto& e : v.flat()) e = (rng() & 1) ? 1 : -1;
+            return bitla::pack_add(bitla::BitPacked<bitla::enc::sign>::from_values(v), bitla::WeightScales::per_row(rs));
+        }
+        case Format::ternary2: {
+            for (auto& e : v.flat()) e = int(rng() % 3) - 1;
+            return bitla::pack_add(bitla::TernaryPacked<bitla::enc::planes>::from_values(v),
+                                   bitla::WeightScales::per_row(rs));
+        }
+        case Format::ternary_base3: {
+            for (auto& e : v.flat()) e = int(rng() % 3) - 1;
+            return bitla::pack_add(bitla::TernaryPacked<bitla::enc::base3>::from_values(v),
+                                   bitla::WeightScales::per_row(rs));
+        }
+        case Format::hqq2_g64: {
+            for (auto& e : v.flat()) e = int(rng() % 4);
+            bitla::Matrix<float> s(n, k / 64), z(n, k / 64);
+            for (auto& e : s.flat()) e = 0.01f + 0.0001f * float(rng() % 100);
+            for (auto& e : z.flat()) e = 1.5f + 0.01f * float(rng() % 50);
+            return bitla::pack_add(bitla::BitPlanes::from_values(v, 2), bitla::WeightScales::hqq(s, z, 64));
+        }
+    }
+    return {};
+}
+
+/// Copies of one matrix filling >= 256 MiB (distinct memory: each gemv streams from DRAM).
+const std::vector<bitla::AddWeights>& matrices(Format f) {
+    static std::vector<bitla::AddWeights> cache[4];
+    auto& m = cache[static_cast<int>(f)];
+    if (m.empty()) {
+        m.push_back(make_weights(f, gemv_n, gemv_k));
+        const std::size_t copies = (total_bytes + m[0].bytes() - 1) / m[0].bytes();
+        for (std::size_t i = 1; i < copies; ++i) m.push_back(m[0].clone());
+    }
+    return m;
+}
+
+void gemv_add(benchmark::State& state, Format f, bitla::AddVariant variant, unsigned threads) {
+    const auto& ws = matrices(f);
+    bitla::ThreadPool pool(threads);
+    std::mt19937 rng(3);
+    bitla::Matrix<std::int8_t> x(1, gemv_k);
+    for (auto& e : x.flat()) e = static_cast<std::int8_t>(int(rng() % 255) - 127);
+    const float xs = 0.02f;
+    std::vector<float> y(gemv_n);
+    bitla::AddOptions opt;
+    opt.variant = variant;
+    opt.pool = &pool;
+    std::size_t i = 0;
+    for (auto _ : state) {
+        bitla::gemv(x.row(0), xs, ws[i], std::span<float>(y), opt);
+        benchmark::DoNotOptimize(y.data());
+        i = (i + 1) % ws.size();
+    }
+    const double bytes = double(ws[0].bytes());
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * gemv_n * gemv_k));
+    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * bytes));
+    state.counters["of_limit"] = benchmark::Counter(bytes / dram_read_add(threads), benchmark::Counter::kIsIterationInvariantRate);
+    state.counters["bits_per_weight"] = bytes * 8 / double(gemv_n * gemv_k);
+    state.counters["limit_GBps"] = dram_read_add(threads) / 1e9;
+}
+
+const char* format_name(Format f) {
+    switch (f) {
+        case Format::binary: return "binary";
+        case Format::ternary2: return "ternary2";
+        case Format::ternary_base3: return "ternary_base3";
+        case Format::hqq2_g64: return "hqq2_g64";
+    }
+    return "?";
+}
+
+const int registered = [] {
+    const std::string shape = "/1x" + std::to_string(gemv_n) + "x" + std::to_string(gemv_k);
+    for (Format f : {Format::ternary2, Format::binary, Format::ternary_base3, Format::hqq2_g64}) {
+        const std::string n = format_name(f);
+        benchmark::RegisterBenchmark(("gemv/" + n + shape).c_str(), gemv_add, f, bitla::AddVariant::automatic, 1u)
+            ->Unit(benchmark::kMicrosecond)->MinTime(1.0)->UseRealTime();
+        benchmark::RegisterBenchmark(("gemv/" + n + "_add_only" + shape).c_str(), gemv_add, f,
+                                     bitla::AddVariant::add_only, 1u)
+            ->Unit(benchmark::kMicrosecond)->MinTime(1.0)->UseRealTime();
+        benchmark::RegisterBenchmark(("gemv/" + n + "_dot" + shape).c_str(), gemv_add, f,
+                                     bitla::AddVariant::dot_product, 1u)
+            ->Unit(benchmark::kMicrosecond)->MinTime(1.0)->UseRealTime();
+        benchmark::RegisterBenchmark(("gemv/" + n + "_2threads" + shape).c_str(), gemv_add, f,
+                                     bitla::AddVariant::automatic, 2u)
+            ->Unit(benchmark::kMicrosecond)->MinTime(1.0)->UseRealTime();
+    }
+    return 0;
+}();
+
+}  // namespace
+}  // namespace bitla_bench
