@@ -3,6 +3,8 @@
 
 #include <bitla/quant/quant.hpp>
 
+#include <string>
+
 #include "quant/matrices.hpp"
 
 using bitla::HqqPacking;
@@ -21,7 +23,7 @@ TEST_CASE("hqq packing: 2-bit slabs, first slab in the high bits", "[quant][hqq_
     q.zero = Matrix<float>(1, 4);
     const auto p = bitla::hqq_pack(q);
     CHECK(p.packing == HqqPacking::bit2_u8);
-    CHECK(name(p.packing) == "2bit_u8");
+    CHECK(std::string(name(p.packing)) == "2bit_u8");
     REQUIRE(p.u8.rows() == 1);
     REQUIRE(p.u8.cols() == 8);
     for (std::size_t j = 0; j < 8; ++j) {
