@@ -76,6 +76,14 @@ inline void pack_panel(const std::uint64_t* data, std::size_t stride, std::size_
 /// Bytes of packed w a block may hold: about half of a 1 MiB L2.
 inline constexpr std::size_t packed_w_budget = std::size_t{384} << 10;
 
+/// Per-thread packing buffers (slot 0: a panels, slot 1: w panels), grown as needed and
+/// reused: a fresh allocation per call costs page faults comparable to a 1024^3 product.
+inline std::uint64_t* pack_buffer(int slot, std::size_t words) {
+    thread_local AlignedBuffer<std::uint64_t> buffers[2];
+    if (buffers[slot].size() < words) buffers[slot] = AlignedBuffer<std::uint64_t>(words);
+    return buffers[slot].data();
+}
+
 /// Runs the microkernel over rows [m0, m1) of a and rows [n0, n1) of b (both kw words a
 /// row) and hands every tile to epi(pc, ldp, i0, rows, j0, cols).
 template <class Epi>
@@ -84,26 +92,26 @@ void xnor_tiles(const XnorKernels& kern, const std::uint64_t* a, std::size_t a_s
     if (m0 >= m1 || n0 >= n1) return;
     const std::size_t mr = kern.mr, nr = kern.nr;
     const std::size_t a_panels = (m1 - m0 + mr - 1) / mr;
-    AlignedBuffer<std::uint64_t> a_pack(a_panels * mr * kw);
+    std::uint64_t* const a_pack = pack_buffer(0, a_panels * mr * kw);
     for (std::size_t p = 0; p < a_panels; ++p) {
         const std::size_t r0 = m0 + p * mr;
-        pack_panel(a, a_stride, r0, std::min(mr, m1 - r0), mr, kw, a_pack.data() + p * mr * kw);
+        pack_panel(a, a_stride, r0, std::min(mr, m1 - r0), mr, kw, a_pack + p * mr * kw);
     }
     const std::size_t nc = nr * std::max<std::size_t>(1, packed_w_budget / (nr * kw * 8));
     const std::size_t b_cols = std::min(nc, (n1 - n0 + nr - 1) / nr * nr);
-    AlignedBuffer<std::uint64_t> b_pack(b_cols * kw);
+    std::uint64_t* const b_pack = pack_buffer(1, b_cols * kw);
     alignas(64) std::uint32_t pc[XnorKernels::max_tile];
     for (std::size_t jc = n0; jc < n1; jc += nc) {
         const std::size_t cols_c = std::min(nc, n1 - jc);
         const std::size_t b_panels = (cols_c + nr - 1) / nr;
         for (std::size_t q = 0; q < b_panels; ++q)
-            pack_panel(b, b_stride, jc + q * nr, std::min(nr, cols_c - q * nr), nr, kw, b_pack.data() + q * nr * kw);
+            pack_panel(b, b_stride, jc + q * nr, std::min(nr, cols_c - q * nr), nr, kw, b_pack + q * nr * kw);
         for (std::size_t p = 0; p < a_panels; ++p) {
             const std::size_t i0 = m0 + p * mr, rows = std::min(mr, m1 - i0);
-            const std::uint64_t* ap = a_pack.data() + p * mr * kw;
+            const std::uint64_t* ap = a_pack + p * mr * kw;
             for (std::size_t q = 0; q < b_panels; ++q) {
                 const std::size_t j0 = jc + q * nr, cols = std::min(nr, cols_c - q * nr);
-                kern.tile(ap, b_pack.data() + q * nr * kw, kw, pc);
+                kern.tile(ap, b_pack + q * nr * kw, kw, pc);
                 epi(pc, nr, i0, rows, j0, cols);
             }
         }
