@@ -131,10 +131,10 @@ template <activation_operand X, weight_expr W, bool HasBias>
 void evaluate(const Linear<X, W, HasBias>& e, MatrixView<float> y) {
     const Plan p = lower(e.w);
     if constexpr (std::is_same_v<X, Int8Rows>) {
-        detail::check_operands(p, e.x.q, y, e.b);
-        bitla::detail::require(e.x.scale.size() == e.x.q.rows, "x", "int8 activations have ", e.x.q.rows,
+        detail::check_operands(p, e.x.values, y, e.b);
+        bitla::detail::require(e.x.scale.size() == e.x.values.rows, "x", "int8 activations have ", e.x.values.rows,
                                " rows but ", e.x.scale.size(), " scales");
-        detail::run_generic(p, e.x.q, e.x.scale, y, e.b);
+        detail::run_generic(p, e.x.values, e.x.scale, y, e.b);
     } else {
         detail::check_operands(p, e.x, y, e.b);
         detail::run_generic(p, e.x, {}, y, e.b);
@@ -145,7 +145,7 @@ void evaluate(const Linear<X, W, HasBias>& e, MatrixView<float> y) {
 template <activation_operand X, weight_expr W, bool HasBias>
 [[nodiscard]] Matrix<float> evaluate(const Linear<X, W, HasBias>& e) {
     std::size_t rows = 0;
-    if constexpr (std::is_same_v<X, Int8Rows>) rows = e.x.q.rows;
+    if constexpr (std::is_same_v<X, Int8Rows>) rows = e.x.values.rows;
     else rows = e.x.rows;
     Matrix<float> y(rows, lower(e.w).n);
     evaluate(e, y.view());

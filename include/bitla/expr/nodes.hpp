@@ -20,6 +20,7 @@
 #include <tuple>
 #include <type_traits>
 
+#include "../gemm/add.hpp"
 #include "terms.hpp"
 
 namespace bitla::inline v0::expr {
@@ -91,11 +92,9 @@ template <class A, class B>
     return detail::make_sum(std::tuple_cat(detail::as_tuple(a), detail::as_tuple(b)));
 }
 
-/// int8 activation rows with a per-row scale: x[m, k] = q[m, k] · scale[m] (absmax).
-struct Int8Rows {
-    MatrixView<const std::int8_t> q;
-    std::span<const float> scale;
-};
+/// int8 activation rows with a per-row scale: x[m, k] = q[m, k] · scale[m] (absmax), as
+/// the add-only kernels take them (bitla::Int8Rows, gemm/add.hpp).
+using bitla::Int8Rows;
 
 template <class Q, class S>
 [[nodiscard]] Int8Rows int8_rows(const Q& q, const S& scale) {

@@ -1,0 +1,174 @@
+// The fused HQQ+ layer of issue 5: 2-bit HQQ g64 codes with the zero fold, a rank-16
+// low-rank correction and a bias, y = x·Ŵᵀ + b for one int8 activation row (decode),
+// K = N = 4096, cycling through enough distinct layers (>= 256 MiB: codes, fp16 group
+// metadata, B and A) that the L3 cannot hold them.
+//
+//   fused/hqq2_g64_r16_bias/1x4096x4096            evaluate(linear(x, compiled) + bias(b)):
+//                                                  one pass over codes + metadata, then the
+//                                                  low-rank epilogue
+//   fused/hqq2_g64_r16_bias_separate/1x4096x4096   the same terms one after another, each as
+//                                                  its own pass: x·(Wq·s), then Σ_g u·xsum
+//                                                  (u in float), then the low-rank product,
+//                                                  then the bias
+//   baseline/openblas_sgemv/hqq2_dequantized_4096x4096   OpenBLAS on the dequantized float Ŵ
+//
+// of_limit: bytes read per second (every byte of codes, scales, zeros, factors and bias the
+// evaluation reads) over the 1-thread read bandwidth measured in this process.
+#include <benchmark/benchmark.h>
+#include <bitla/expr/expr.hpp>
+#include <cblas.h>
+
+#include <random>
+#include <vector>
+
+#include "limits_add.hpp"
+
+namespace bitla_bench {
+namespace {
+
+using namespace bitla::expr;
+constexpr std::size_t n = 4096, k = 4096, g = 64, r = 16;
+constexpr std::size_t total_bytes = std::size_t{256} << 20;
+
+struct Layer {
+    bitla::Matrix<float> s, z, u, b_lr, a_lr;  // scale, zero, u = -z·s, B, A
+    std::vector<float> bias;
+};
+
+struct Set {
+    std::vector<Layer> layers;
+    std::vector<bitla::expr::Compiled> fused;
+    std::vector<bitla::AddWeights> codes_scale_only;  // for the separate passes
+    std::size_t fused_bytes = 0, separate_bytes = 0;
+};
+
+const bitla::BitPlanes& codes() {
+    static const bitla::BitPlanes wq = [] {
+        bitla::Matrix<std::uint8_t> q(n, k);
+        std::mt19937 rng(5);
+        for (auto& v : q.flat()) v = static_cast<std::uint8_t>(rng() & 3);
+        return bitla::BitPlanes::from_values(q, 2);
+    }();
+    return wq;
+}
+
+Set& data() {
+    static Set set = [] {
+        Set st;
+        std::mt19937 rng(9);
+        std::normal_distribution<float> gauss(0.0f, 1.0f);
+        const auto fill = [&](bitla::Matrix<float>& m, float scale, float offset) {
+            for (auto& v : m.flat()) v = offset + scale * gauss(rng);
+        };
+        const std::size_t per_layer = n * k / 4 + 2 * 2 * n * (k / g) + 4 * (n * r + r * k) + 4 * n;
+        const std::size_t copies = (total_bytes + per_layer - 1) / per_layer;
+        st.layers.resize(copies);
+        for (auto& l : st.layers) {
+            l.s = bitla::Matrix<float>(n, k / g), l.z = bitla::Matrix<float>(n, k / g);
+            l.b_lr = bitla::Matrix<float>(n, r), l.a_lr = bitla::Matrix<float>(r, k);
+            fill(l.s, 0.001f, 0.01f), fill(l.z, 0.3f, 1.5f), fill(l.b_lr, 0.01f, 0), fill(l.a_lr, 0.01f, 0);
+            l.u = bitla::Matrix<float>(n, k / g);
+            for (std::size_t i = 0; i < l.u.flat().size(); ++i) l.u.flat()[i] = -l.z.flat()[i] * l.s.flat()[i];
+            l.bias.resize(n);
+            for (auto& v : l.bias) v = gauss(rng);
+            st.fused.push_back(compile(packed(codes()) * group_scale(l.s, g) + group_zero_point(l.z, l.s, g) +
+                                       low_rank(l.b_lr, l.a_lr)));
+            st.codes_scale_only.push_back(bitla::pack_add(codes(), bitla::WeightScales::per_group(l.s.view(), g)));
+        }
+        st.fused_bytes = st.fused[0].bytes() + 4 * n;
+        st.separate_bytes = st.codes_scale_only[0].bytes() + 4 * (n * (k / g) + n * r + r * k + n);
+        return st;
+    }();
+    return set;
+}
+
+bitla::Matrix<std::int8_t> activations() {
+    bitla::Matrix<std::int8_t> x(1, k);
+    std::mt19937 rng(3);
+    for (auto& v : x.flat()) v = static_cast<std::int8_t>(int(rng() % 255) - 127);
+    return x;
+}
+
+void report(benchmark::State& state, std::size_t bytes) {
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * n * k));
+    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * bytes));
+    state.counters["of_limit"] =
+        benchmark::Counter(double(bytes) / dram_read_add(1), benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void fused(benchmark::State& state) {
+    Set& st = data();
+    const auto x = activations();
+    const std::vector<float> sx = {0.01f};
+    bitla::Matrix<float> y(1, n);
+    bitla::ThreadPool one(1);
+    std::size_t i = 0;
+    for (auto _ : state) {
+        evaluate(linear(int8_rows(x, sx), st.fused[i]) + bias(st.layers[i].bias), y.view(), &one);
+        benchmark::DoNotOptimize(y.data());
+        i = (i + 1) % st.fused.size();
+    }
+    report(state, st.fused_bytes);
+}
+
+void separate(benchmark::State& state) {
+    Set& st = data();
+    const auto x = activations();
+    const std::vector<float> sx = {0.01f};
+    bitla::Matrix<float> y(1, n);
+    bitla::ThreadPool one(1);
+    bitla::AddOptions opt;
+    opt.pool = &one;
+    std::vector<bitla::expr::PlanFactor> factors(1);
+    std::size_t i = 0;
+    for (auto _ : state) {
+        const Layer& l = st.layers[i];
+        // x·(Wq·s)
+        bitla::gemm(bitla::Int8Rows{x.view(), sx}, st.codes_scale_only[i], y.view(), opt);
+        // Σ_g u[n, g]·xsum[g]
+        float xsum[k / g] = {};
+        for (std::size_t kk = 0; kk < k; ++kk) xsum[kk / g] += float(x(0, kk));
+        for (std::size_t nn = 0; nn < n; ++nn) {
+            float acc = 0;
+            for (std::size_t gg = 0; gg < k / g; ++gg) acc += l.u(nn, gg) * xsum[gg];
+            y(0, nn) += sx[0] * acc;
+        }
+        // (x·Aᵀ)·Bᵀ
+        factors[0] = {l.b_lr.view(), l.a_lr.view()};
+        bitla::expr::detail::low_rank_epilogue(factors, r, bitla::MatrixView<const std::int8_t>(x.view()), sx, y.view());
+        // + b
+        for (std::size_t nn = 0; nn < n; ++nn) y(0, nn) += l.bias[nn];
+        benchmark::DoNotOptimize(y.data());
+        i = (i + 1) % st.layers.size();
+    }
+    report(state, st.separate_bytes);
+}
+
+void openblas_dequantized(benchmark::State& state) {
+    // The dense Ŵ of one layer (64 MiB of floats), in 4 copies: 256 MiB, more than the L3.
+    static const std::vector<bitla::Matrix<float>> dense = [] {
+        const Layer& l = data().layers[0];
+        std::vector<bitla::Matrix<float>> v;
+        v.push_back(dequantize(packed(codes()) * group_scale(l.s, g) + group_zero_point(l.z, l.s, g) + low_rank(l.b_lr, l.a_lr)));
+        for (int c = 1; c < 4; ++c) v.push_back(v[0].clone());
+        return v;
+    }();
+    openblas_set_num_threads(1);
+    std::vector<float> x(k), y(n);
+    for (std::size_t kk = 0; kk < k; ++kk) x[kk] = 0.01f * float(int(kk % 255) - 127);
+    std::size_t i = 0;
+    for (auto _ : state) {
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, int(n), int(k), 1.0f, dense[i].data(), int(k), x.data(), 1, 0.0f,
+                    y.data(), 1);
+        benchmark::DoNotOptimize(y.data());
+        i = (i + 1) % dense.size();
+    }
+    report(state, n * k * 4);
+}
+
+BENCHMARK(fused)->Name("fused/hqq2_g64_r16_bias/1x4096x4096")->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(separate)->Name("fused/hqq2_g64_r16_bias_separate/1x4096x4096")->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(openblas_dequantized)->Name("baseline/openblas_sgemv/hqq2_dequantized_4096x4096")->UseRealTime()->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+}  // namespace bitla_bench
