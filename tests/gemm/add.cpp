@@ -166,17 +166,53 @@ TEST_CASE("int8 products are bit-exact on every ISA variant and thread count", "
             }
 }
 
+TEST_CASE("GEMV rows kernel: M = 1 is bit-exact for every row tile and K edge", "[add][exact][gemv]") {
+    // N = 1..19 covers the rows kernel's tiles (8, 4, 2, 1 and their sums); K the edges of
+    // code blocks (64 values), base3 blocks (320) and superblocks (1024).
+    const std::size_t ks[] = {1, 63, 64, 65, 511, 513, 4097};
+    ThreadPool pools[] = {ThreadPool(1), ThreadPool(2)};
+    for (Fmt f : {Fmt::sign, Fmt::zero_one, Fmt::tern_code2, Fmt::tern_base3, Fmt::planes2, Fmt::planes3})
+        for (std::size_t k : ks) {
+            const auto x = random_ints<std::int8_t>(1, k, -128, 127);
+            const Case c = make_case(f, 19, k, x);
+            for (isa i : available_isas()) {
+                ScopedIsaLimit limit(i);
+                for (std::size_t n : {1, 2, 3, 7, 8, 9, 15, 19})
+                    for (auto& pool : pools) {
+                        INFO(fmt_name(f) << " N = " << n << " K = " << k << " isa " << name(i) << " threads "
+                                         << pool.size());
+                        Matrix<std::int32_t> y(1, 19);
+                        for (auto& v : y.flat()) v = -7;
+                        AddOptions opt;
+                        opt.pool = &pool;
+                        const auto a = prepare(Int8Rows{x, {}}, c.packed);
+                        parallel_for(n, 1, [&](std::size_t b, std::size_t e) { gemm_rows(a, c.packed, y.view(), b, e, opt); }, pool);
+                        bool ok = true;
+                        for (std::size_t j = 0; j < 19; ++j) ok = ok && y(0, j) == (j < n ? c.ref(0, j) : -7);
+                        REQUIRE(ok);
+                    }
+            }
+        }
+}
+
 TEST_CASE("grouped scales with the HQQ zero fold match the dequantized product", "[add][groups]") {
     const std::size_t groups_of[] = {8, 24, 32, 64, 128};
+    // M = 1 runs the GEMV rows kernel (fused epilogue where G is the lane width: 8..64),
+    // M = 3 the tile kernels; 17 groups cross a 16-group flush, N = 11 is tiles of 8, 2, 1.
+    struct Shape {
+        std::size_t m, groups, n;
+    };
     for (Fmt f : {Fmt::planes2, Fmt::planes3, Fmt::tern_code2, Fmt::tern_base3, Fmt::sign, Fmt::planes8})
-        for (std::size_t g : groups_of) {
-            const std::size_t k = g * 5, m = 3, n = 6;
+        for (std::size_t g : groups_of)
+            for (Shape sh : {Shape{3, 5, 6}, Shape{1, 5, 6}, Shape{1, 17, 11}}) {
+            const std::size_t k = g * sh.groups, m = sh.m, n = sh.n;
             const auto x = random_ints<std::int8_t>(m, k, -128, 127);
             Matrix<float> scale(n, k / g), zero(n, k / g);
             std::uniform_real_distribution<float> ds(0.001f, 0.1f), dz(0.0f, 3.0f);
             for (auto& v : scale.flat()) v = ds(gen());
             for (auto& v : zero.flat()) v = dz(gen());
             std::vector<float> xscale = {0.5f, 2.0f, 0.01f}, bias(n);
+            xscale.resize(m);
             for (auto& b : bias) b = ds(gen());
             const Case c = make_case(f, n, k, x, WeightScales::hqq(scale, zero, g));
             // Reference in double from the stored (fp16) metadata: s' = q_mul s, u' = q_add s - z s.
@@ -202,7 +238,7 @@ TEST_CASE("grouped scales with the HQQ zero fold match the dequantized product",
                 }
             for (isa i : available_isas()) {
                 ScopedIsaLimit limit(i);
-                INFO(fmt_name(f) << " G = " << g << " isa " << name(i));
+                INFO(fmt_name(f) << " G = " << g << " M = " << m << " K = " << k << " isa " << name(i));
                 Matrix<float> y(m, n);
                 AddOptions opt;
                 opt.bias = bias;
@@ -211,7 +247,7 @@ TEST_CASE("grouped scales with the HQQ zero fold match the dequantized product",
                     for (std::size_t b = 0; b < n; ++b)
                         REQUIRE(std::fabs(y(a, b) - want(a, b)) <= 1e-6 * (k / g + 8) * mag(a, b) + 1e-30);
             }
-        }
+            }
 }
 
 TEST_CASE("per-row and per-tensor scales and float activations", "[add][float]") {

@@ -193,6 +193,11 @@ struct AddDriver {
     static void run(const AddActivations& a, const AddWeights& w, MatrixView<Out> y, std::size_t n0, std::size_t n1,
                     const AddOptions& opt, const AddKernels& k) {
         const AddLayout& l = w.layout();
+        if (a.rows_ == 1 && a.int8_ && opt.variant != AddVariant::add_only && k.gemv_i8 != nullptr &&
+            gemv_supported(l)) {
+            run_gemv(a, w, y, n0, n1, opt, k);
+            return;
+        }
         const std::size_t mr = static_cast<std::size_t>(k.mr), nr = static_cast<std::size_t>(k.nr);
         const bool grouped = l.groups != 0;
         const std::size_t chunks = l.chunks(), cpg = grouped ? l.group_size / l.lane : 0;
@@ -231,6 +236,57 @@ struct AddDriver {
                             y(m + i, n + j) = epilogue<Out>(a, w, m + i, n + j, opt, k, c, cpg,
                                                             outi.data() + (i * nr + j) * per_out,
                                                             outf.data() + (i * nr + j) * per_out);
+                }
+            }
+        }
+    }
+
+    /// Scratch that lives with the calling thread (no allocation once it has grown).
+    template <class T>
+    static T* scratch(std::size_t n) {
+        thread_local std::vector<T> v;
+        if (v.size() < n) v.resize(n);
+        return v.data();
+    }
+
+    /// GEMV (M = 1, int8, dot-product form): the rows kernel over [n0, n1) in slices of
+    /// `gemv_slice` rows (its output stays in L1), then the per-row scale, zero term and bias.
+    static constexpr std::size_t gemv_slice = 512;
+
+    template <class Out>
+    static void run_gemv(const AddActivations& a, const AddWeights& w, MatrixView<Out> y, std::size_t n0,
+                         std::size_t n1, const AddOptions& opt, const AddKernels& k) {
+        const AddLayout& l = w.layout();
+        const bool grouped = l.groups != 0;
+        std::int32_t* oi = scratch<std::int32_t>(gemv_slice);
+        float* of = scratch<float>(gemv_slice);
+        const float xscale = a.scale_[0];
+        const long long xsum = a.sum_i_[0];
+        for (std::size_t s0 = n0; s0 < n1; s0 += gemv_slice) {
+            const std::size_t rows = std::min(gemv_slice, n1 - s0);
+            AddRowsArgs r;
+            r.x = a.xi_.data();
+            r.xs = a.group_sum_.data();
+            r.w = w.row(s0);
+            r.w_stride = l.row_bytes;
+            r.rows = rows;
+            r.out_i = grouped ? nullptr : oi;
+            r.out_f = grouped ? of : nullptr;
+            k.gemv_i8(l, r);
+            for (std::size_t j = 0; j < rows; ++j) {
+                const std::size_t n = s0 + j;
+                if constexpr (std::is_same_v<Out, std::int32_t>) {
+                    y(0, n) = static_cast<std::int32_t>(l.q_mul * static_cast<long long>(oi[j]) + l.q_add * xsum);
+                } else {
+                    const float bias = opt.bias.empty() ? 0.0f : opt.bias[n];
+                    if (grouped) {
+                        y(0, n) = xscale * of[j] + bias;
+                    } else {
+                        const float rs = w.row_scale().empty() ? 1.0f : w.row_scale()[n];
+                        const float rz = w.row_zero_term().empty() ? 0.0f : w.row_zero_term()[n];
+                        const long long d = l.q_mul * static_cast<long long>(oi[j]) + l.q_add * xsum;
+                        y(0, n) = xscale * (rs * static_cast<float>(d) + rz * static_cast<float>(xsum)) + bias;
+                    }
                 }
             }
         }

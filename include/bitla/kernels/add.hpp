@@ -19,6 +19,9 @@
 //   add_i8   multiplication-free: the codes' bit-planes as masks, masked int16 adds
 //   dot_f32  float activations: codes times floats
 //   mr, nr   the largest tile the ISA's registers hold (dot_i8 / add_i8 / dot_f32 alike)
+//   gemv_i8  one activation row against many weight rows (AddRowsArgs): GEMV's kernel,
+//            with the grouped epilogue fused in (an exception to "no scaling inside" that
+//            saves a pass over the chunk sums; everything else stays in the driver)
 //   groups   y = Σ_g s[g]·c[g] + u[g]·xs[g] over `groups` groups (s, u fp16 from the row,
 //            c the group sums as float, xs the activation's group sums): the grouped epilogue
 #pragma once
@@ -43,7 +46,33 @@ struct AddTileArgs {
     int m = 0, n = 0;               ///< tile size: 1 <= m <= mr, 1 <= n <= nr
 };
 
+/// One activation row (GEMV) against `rows` consecutive weight rows, int8, dot-product form.
+/// Used only where `gemv_supported(layout)`; the kernel walks the rows in its own tiles and
+/// prefetches the rows ahead of the tile it computes (one long stream: rows are contiguous).
+///   ungrouped (out_i):   out_i[r] = Σ_{T, p} q_r(T, p) · x(T, p)         exact int32
+///   grouped   (out_f):   out_f[r] = Σ_g s'[g]·c[g] + u'[g]·xs[g]          float, fused at each
+///                        superblock flush, 16 groups at once (group_size == lane)
+struct AddRowsArgs {
+    const std::int8_t* x = nullptr;  ///< permuted activations (one row, kp bytes)
+    const float* xs = nullptr;       ///< the activation's group sums (grouped), `groups` floats
+    const std::uint8_t* w = nullptr; ///< first weight row
+    std::size_t w_stride = 0;        ///< bytes between weight rows
+    std::size_t rows = 0;
+    std::int32_t* out_i = nullptr;   ///< ungrouped: one exact sum per row
+    float* out_f = nullptr;          ///< grouped: one float per row (before x_scale and bias)
+};
+
+/// Layouts the GEMV rows kernel handles (else the driver uses the tile kernels with M = 1):
+/// codes bits, code2 (lane >= 16, so a superblock is whole 64-byte code blocks) or base3;
+/// no groups, or groups of exactly `lane` values (16 groups per superblock flush).
+[[nodiscard]] constexpr bool gemv_supported(const AddLayout& l) noexcept {
+    const bool codes = l.codes == AddCodes::bits || l.codes == AddCodes::base3 ||
+                       (l.codes == AddCodes::code2 && l.lane >= 16);
+    return codes && (l.groups == 0 || l.group_size == l.lane);
+}
+
 using AddTileFn = void (*)(const AddLayout&, const AddTileArgs&);
+using AddRowsFn = void (*)(const AddLayout&, const AddRowsArgs&);
 using AddGroupFn = float (*)(const float* c, const std::uint16_t* s, const std::uint16_t* u, const float* xs,
                              std::size_t groups);
 
@@ -53,6 +82,7 @@ struct AddKernels {
     AddTileFn dot_f32 = nullptr;
     AddGroupFn groups = nullptr;
     int mr = 1, nr = 1;
+    AddRowsFn gemv_i8 = nullptr;    ///< M = 1, int8, dot-product form (see AddRowsArgs)
 
     template <class Arch>
     static AddKernels make() noexcept;

@@ -15,7 +15,7 @@ template <class Arch>
 struct AddImpl<Arch, std::enable_if_t<Arch::id == isa::avx2>> {
     static AddKernels family() noexcept {
         using G = GenericAdd<Arch>;
-        return {&G::dot_i8, &G::dot_i8, &G::dot_f32, &G::groups, 4, 4};
+        return {&G::dot_i8, &G::dot_i8, &G::dot_f32, &G::groups, 4, 4, &G::gemv_i8};
     }
 };
 

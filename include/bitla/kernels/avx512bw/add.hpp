@@ -149,6 +149,132 @@ struct Avx512Add {
                     out[static_cast<std::size_t>(i) * a.out_m + static_cast<std::size_t>(j) * a.out_n] = hsum(acc[i][j]);
     }
 
+    // ---- gemv_i8: one activation row, many weight rows ----------------------------------
+    //
+    // NR = 8 rows per tile. code2 decodes a 64-byte block (4 steps) with one shift and four
+    // ands: steps 0 and 2 give codes q (c & 3, (c >> 4) & 3), steps 1 and 3 give 4q
+    // (c & 12, (c >> 4) & 12), summed in a second accumulator that is divided by 4 (an
+    // exact arithmetic shift) at each flush: 2 + 8 ops per 256 weights and row, no per-step
+    // shift. Each block iteration prefetches the same offset NR rows ahead (the next tile,
+    // a few KiB ahead of the loads), and the next tile's metadata lines at the end.
+
+    static BITLA_ALWAYS_INLINE float hsum_ps(__m512 v) noexcept {
+        alignas(64) float lanes[16];
+        _mm512_store_ps(lanes, v);
+        float s = 0;
+        for (float l : lanes) s += l;
+        return s;
+    }
+
+    template <AddCodes C, int NR>
+    static BITLA_ALWAYS_INLINE void gemv_tile(const AddLayout& l, const AddRowsArgs& r, std::size_t r0) noexcept {
+        const std::int8_t* x = r.x;
+        const std::uint8_t* w[NR];
+        for (int j = 0; j < NR; ++j) w[j] = r.w + (r0 + static_cast<std::size_t>(j)) * r.w_stride;
+        const std::size_t ahead = static_cast<std::size_t>(NR) * r.w_stride;
+        __m512i lo[NR], hi[NR], c[NR];
+        __m512 y[NR];
+        for (int j = 0; j < NR; ++j)
+            lo[j] = hi[j] = c[j] = _mm512_setzero_si512(), y[j] = _mm512_setzero_ps();
+        const bool grouped = r.out_f != nullptr;
+        // Steps per flush unit: a superblock (grouped) or the whole row.
+        const std::size_t per = grouped ? l.flush_steps() : l.steps, groups = l.groups;
+        const __m512i one = _mm512_set1_epi8(1), two = _mm512_set1_epi8(2);
+        const __m512i m3 = _mm512_set1_epi8(3), m12 = _mm512_set1_epi8(12);
+        const __m512i t86 = _mm512_set1_epi8(static_cast<char>(86)), t171 = _mm512_set1_epi8(static_cast<char>(171));
+        for (std::size_t s0 = 0, g0 = 0; s0 < l.steps; s0 += per, g0 += 16) {
+            const std::size_t s1 = s0 + per;
+            if constexpr (C == AddCodes::code2) {  // per is a multiple of 4 (gemv_supported)
+                for (std::size_t t0 = s0; t0 < s1; t0 += 4) {
+                    const std::size_t b = t0 / 4;
+                    const __m512i x0 = _mm512_load_si512(x + 64 * t0), x1 = _mm512_load_si512(x + 64 * t0 + 64);
+                    const __m512i x2 = _mm512_load_si512(x + 64 * t0 + 128), x3 = _mm512_load_si512(x + 64 * t0 + 192);
+                    for (int j = 0; j < NR; ++j) {
+                        _mm_prefetch(reinterpret_cast<const char*>(w[j] + ahead + 64 * b), _MM_HINT_T0);
+                        const __m512i cv = _mm512_load_si512(w[j] + 64 * b);
+                        const __m512i h = _mm512_srli_epi16(cv, 4);
+                        lo[j] = dp(lo[j], _mm512_and_si512(cv, m3), x0);
+                        hi[j] = dp(hi[j], _mm512_and_si512(cv, m12), x1);
+                        lo[j] = dp(lo[j], _mm512_and_si512(h, m3), x2);
+                        hi[j] = dp(hi[j], _mm512_and_si512(h, m12), x3);
+                    }
+                }
+            } else if constexpr (C == AddCodes::bits) {
+                for (std::size_t t = s0; t < s1; ++t) {
+                    const __m512i xv = _mm512_load_si512(x + 64 * t);
+                    for (int j = 0; j < NR; ++j) {
+                        if (t % 8 == 0) _mm_prefetch(reinterpret_cast<const char*>(w[j] + ahead + 8 * t), _MM_HINT_T0);
+                        lo[j] = dp(lo[j], _mm512_maskz_mov_epi8(mask_at(w[j] + 8 * t), one), xv);
+                    }
+                }
+            } else {  // base3: a block of 5 steps may straddle a flush; c[] carries over
+                for (std::size_t t = s0; t < s1; ++t) {
+                    const __m512i xv = _mm512_load_si512(x + 64 * t);
+                    const bool fresh = t % 5 == 0;
+                    for (int j = 0; j < NR; ++j) {
+                        if (fresh) {
+                            _mm_prefetch(reinterpret_cast<const char*>(w[j] + ahead + 64 * (t / 5)), _MM_HINT_T0);
+                            c[j] = _mm512_load_si512(w[j] + 64 * (t / 5));
+                        }
+                        const __mmask64 k1 = _mm512_cmpge_epu8_mask(c[j], t86);
+                        const __mmask64 k2 = _mm512_cmpge_epu8_mask(c[j], t171);
+                        const __m512i q = _mm512_mask_mov_epi8(_mm512_maskz_mov_epi8(k1, one), k2, two);
+                        c[j] = _mm512_add_epi8(_mm512_add_epi8(c[j], c[j]), c[j]);
+                        lo[j] = dp(lo[j], q, xv);
+                    }
+                }
+            }
+            if (grouped) {  // 16 chunk sums per row = 16 groups: y += s'·c + u'·xs
+                const __mmask16 km = g0 + 16 <= groups ? static_cast<__mmask16>(0xffff)
+                                     : g0 >= groups    ? static_cast<__mmask16>(0)
+                                                       : static_cast<__mmask16>((1u << (groups - g0)) - 1u);
+                const __m512 xs = _mm512_maskz_loadu_ps(km, r.xs + g0);
+                for (int j = 0; j < NR; ++j) {
+                    __m512i v = lo[j];
+                    if constexpr (C == AddCodes::code2)
+                        v = _mm512_add_epi32(v, _mm512_maskz_srai_epi32(0xffff, hi[j], 2));
+                    lo[j] = hi[j] = _mm512_setzero_si512();
+                    const auto* sp = reinterpret_cast<const std::uint16_t*>(w[j] + l.scale_offset()) + g0;
+                    const auto* up = reinterpret_cast<const std::uint16_t*>(w[j] + l.zero_offset()) + g0;
+                    const __m512 sv = _mm512_maskz_cvtph_ps(0xffff, _mm256_maskz_loadu_epi16(km, sp));
+                    const __m512 uv = _mm512_maskz_cvtph_ps(0xffff, _mm256_maskz_loadu_epi16(km, up));
+                    y[j] = _mm512_fmadd_ps(_mm512_maskz_cvtepi32_ps(0xffff, v), sv, y[j]);
+                    y[j] = _mm512_fmadd_ps(uv, xs, y[j]);
+                }
+            }
+        }
+        for (int j = 0; j < NR; ++j)  // the next tile's metadata (past its codes)
+            for (std::size_t o = l.code_bytes; o < r.w_stride; o += 64)
+                _mm_prefetch(reinterpret_cast<const char*>(w[j] + ahead + o), _MM_HINT_T0);
+        for (int j = 0; j < NR; ++j) {
+            if (grouped) {
+                r.out_f[r0 + static_cast<std::size_t>(j)] = hsum_ps(y[j]);
+            } else {
+                __m512i v = lo[j];
+                if constexpr (C == AddCodes::code2) v = _mm512_add_epi32(v, _mm512_maskz_srai_epi32(0xffff, hi[j], 2));
+                r.out_i[r0 + static_cast<std::size_t>(j)] = hsum(v);
+            }
+        }
+    }
+
+    template <AddCodes C>
+    static void gemv_rows(const AddLayout& l, const AddRowsArgs& r) noexcept {
+        std::size_t n = 0;
+        for (; n + 8 <= r.rows; n += 8) gemv_tile<C, 8>(l, r, n);
+        if (n + 4 <= r.rows) gemv_tile<C, 4>(l, r, n), n += 4;
+        if (n + 2 <= r.rows) gemv_tile<C, 2>(l, r, n), n += 2;
+        if (n < r.rows) gemv_tile<C, 1>(l, r, n);
+    }
+
+    static void gemv_i8(const AddLayout& l, const AddRowsArgs& r) noexcept {
+        switch (l.codes) {
+            case AddCodes::bits: return gemv_rows<AddCodes::bits>(l, r);
+            case AddCodes::code2: return gemv_rows<AddCodes::code2>(l, r);
+            case AddCodes::base3: return gemv_rows<AddCodes::base3>(l, r);
+            case AddCodes::planes: return GenericAdd<Arch>::gemv_i8(l, r);  // not gemv_supported
+        }
+    }
+
     // ---- add_i8: masked int16 adds -----------------------------------------------------
 
     /// 16 dword lanes from two int16 halves (bytes 0..31, 32..63 of a step).
@@ -349,7 +475,7 @@ template <class Arch>
 struct AddImpl<Arch, std::enable_if_t<(Arch::id >= isa::avx512bw)>> {
     static AddKernels family() noexcept {
         using K = Avx512Add<Arch>;
-        return {&K::dot_i8, &K::add_i8, &GenericAdd<Arch>::dot_f32, &K::groups, 4, 4};
+        return {&K::dot_i8, &K::add_i8, &GenericAdd<Arch>::dot_f32, &K::groups, 4, 4, &K::gemv_i8};
     }
 };
 

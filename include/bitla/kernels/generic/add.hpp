@@ -65,6 +65,43 @@ struct GenericAdd {
     static void dot_i8(const AddLayout& l, const AddTileArgs& a) noexcept { tile<std::int8_t, std::int32_t>(l, a); }
     static void dot_f32(const AddLayout& l, const AddTileArgs& a) noexcept { tile<float, float>(l, a); }
 
+    static std::uint16_t meta(const std::uint8_t* row, std::size_t offset, std::size_t g) noexcept {
+        std::uint16_t h;
+        std::memcpy(&h, row + offset + 2 * g, 2);
+        return h;
+    }
+
+    /// GEMV rows (kernels/add.hpp, AddRowsArgs): per row, the 16 lane sums of each
+    /// superblock, then (grouped) s'·c + u'·xs for its 16 groups.
+    static void gemv_i8(const AddLayout& l, const AddRowsArgs& r) noexcept {
+        const bool grouped = r.out_f != nullptr;
+        const std::size_t per = grouped ? l.flush_steps() : l.steps;
+        for (std::size_t n = 0; n < r.rows; ++n) {
+            const std::uint8_t* w = r.w + n * r.w_stride;
+            float y = 0;
+            std::int32_t total = 0;
+            for (std::size_t s0 = 0, b = 0; s0 < l.steps; s0 += per, ++b) {
+                std::int32_t lanes[16] = {};
+                for (std::size_t t = s0; t < s0 + per; ++t)
+                    for (std::size_t p = 0; p < 64; ++p) {
+                        const int q = code(l, w, t, p);
+                        if (q != 0) lanes[p / 4] += q * r.x[64 * t + p];
+                    }
+                if (!grouped) {
+                    for (std::int32_t v : lanes) total += v;
+                    continue;
+                }
+                for (std::size_t i = 0; i < 16 && 16 * b + i < l.groups; ++i) {
+                    const std::size_t g = 16 * b + i;
+                    y += static_cast<float>(lanes[i]) * detail::half_to_float(meta(w, l.scale_offset(), g)) +
+                         detail::half_to_float(meta(w, l.zero_offset(), g)) * r.xs[g];
+                }
+            }
+            if (grouped) r.out_f[n] = y;
+            else r.out_i[n] = total;
+        }
+    }
+
     static float groups(const float* c, const std::uint16_t* s, const std::uint16_t* u, const float* xs,
                         std::size_t groups) noexcept {
         float y = 0;
@@ -78,7 +115,7 @@ template <class Arch>
 struct AddImpl<Arch, std::enable_if_t<Arch::id == isa::generic>> {
     static AddKernels family() noexcept {
         using G = GenericAdd<Arch>;
-        return {&G::dot_i8, &G::dot_i8, &G::dot_f32, &G::groups, 4, 4};
+        return {&G::dot_i8, &G::dot_i8, &G::dot_f32, &G::groups, 4, 4, &G::gemv_i8};
     }
 };
 
