@@ -1,0 +1,136 @@
+// Add-only GEMM (gemm/add.hpp) with ternary weights, K = N = 4096, M = 128 and 512, int8
+// activations with per-row scales, float output; of_limit = MAC/s over the vpdpbusd peak
+// measured in this process (limit/vnni). In the same binary, the float baselines on the
+// dequantized weights (DESIGN §10): OpenBLAS sgemm for the same shapes and sgemv over
+// >= 256 MiB of float weights (of_limit against limit/dram_read_add_1t, like gemv/).
+// Everything here runs on one thread (the pools and OpenBLAS are set to 1).
+#include <benchmark/benchmark.h>
+#include <bitla/bitla.hpp>
+#include <bitla/gemm/add.hpp>
+#include <cblas.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "limits_add.hpp"
+
+namespace bitla_bench {
+namespace {
+
+constexpr std::size_t gemm_k = 4096, gemm_n = 4096;
+
+/// Ternary values (N x K) and their per-row scales, generated once.
+struct Ternary {
+    bitla::Matrix<int> values{gemm_n, gemm_k};
+    std::vector<float> scale = std::vector<float>(gemm_n);
+    Ternary() {
+        std::mt19937 rng(11);
+        for (auto& e : values.flat()) e = int(rng() % 3) - 1;
+        for (auto& s : scale) s = 0.01f + 0.001f * float(rng() % 100);
+    }
+};
+const Ternary& ternary() {
+    static const Ternary t;
+    return t;
+}
+
+bitla::Matrix<float> dequantized() {
+    const auto& t = ternary();
+    bitla::Matrix<float> w(gemm_n, gemm_k);
+    for (std::size_t n = 0; n < gemm_n; ++n)
+        for (std::size_t k = 0; k < gemm_k; ++k) w(n, k) = t.scale[n] * float(t.values(n, k));
+    return w;
+}
+
+void gemm_ternary(benchmark::State& state, unsigned threads) {
+    const std::size_t m = static_cast<std::size_t>(state.range(0));
+    const auto& t = ternary();
+    static const bitla::AddWeights w = bitla::pack_add(bitla::TernaryPacked<bitla::enc::planes>::from_values(t.values),
+                                                       bitla::WeightScales::per_row(t.scale));
+    std::mt19937 rng(5);
+    bitla::Matrix<std::int8_t> x(m, gemm_k);
+    for (auto& e : x.flat()) e = static_cast<std::int8_t>(int(rng() % 255) - 127);
+    std::vector<float> xs(m, 0.02f);
+    bitla::Matrix<float> y(m, gemm_n);
+    bitla::ThreadPool pool(threads);
+    bitla::AddOptions opt;
+    opt.pool = &pool;
+    for (auto _ : state) {
+        bitla::gemm(bitla::Int8Rows{x, xs}, w, y, opt);
+        benchmark::DoNotOptimize(y.data());
+    }
+    const double macs = double(m) * gemm_n * gemm_k;
+    state.SetItemsProcessed(static_cast<std::int64_t>(double(state.iterations()) * macs));
+    state.counters["of_limit"] =
+        benchmark::Counter(macs / (vnni_macs_per_second() * threads), benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void openblas_sgemm_add(benchmark::State& state) {
+    openblas_set_num_threads(1);
+    const std::size_t m = static_cast<std::size_t>(state.range(0));
+    static const bitla::Matrix<float> w = dequantized();
+    std::mt19937 rng(5);
+    std::normal_distribution<float> nd(0, 1);
+    bitla::Matrix<float> x(m, gemm_k), y(m, gemm_n);
+    for (auto& e : x.flat()) e = nd(rng);
+    const int M = int(m), N = int(gemm_n), K = int(gemm_k);
+    for (auto _ : state) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, N, K, 1.0f, x.data(), K, w.data(), K, 0.0f, y.data(), N);
+        benchmark::DoNotOptimize(y.data());
+    }
+    const double macs = double(m) * gemm_n * gemm_k;
+    state.SetItemsProcessed(static_cast<std::int64_t>(double(state.iterations()) * macs));
+    state.counters["of_limit"] =
+        benchmark::Counter(macs / vnni_macs_per_second(), benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void openblas_sgemv_add(benchmark::State& state) {
+    openblas_set_num_threads(1);
+    constexpr std::size_t total = std::size_t{256} << 20, one = gemm_n * gemm_k * sizeof(float);
+    static const std::vector<bitla::Matrix<float>> ws = [] {
+        std::vector<bitla::Matrix<float>> v;
+        v.push_back(dequantized());
+        for (std::size_t i = 1; i < (total + one - 1) / one; ++i) v.push_back(v[0].clone());
+        return v;
+    }();
+    std::mt19937 rng(5);
+    std::normal_distribution<float> nd(0, 1);
+    std::vector<float> x(gemm_k), y(gemm_n);
+    for (auto& e : x) e = nd(rng);
+    std::size_t i = 0;
+    for (auto _ : state) {
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, int(gemm_n), int(gemm_k), 1.0f, ws[i].data(), int(gemm_k), x.data(),
+                    1, 0.0f, y.data(), 1);
+        benchmark::DoNotOptimize(y.data());
+        i = (i + 1) % ws.size();
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * gemm_n * gemm_k));
+    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * one));
+    state.counters["of_limit"] =
+        benchmark::Counter(double(one) / dram_read_add(1), benchmark::Counter::kIsIterationInvariantRate);
+}
+
+const int registered = [] {
+    for (long m : {128L, 512L}) {
+        const auto name = [m](const char* op) {
+            std::string s(op);
+            s += '/';
+            s += std::to_string(m);
+            s += "x4096x4096";
+            return s;
+        };
+        benchmark::RegisterBenchmark(name("gemm/ternary2").c_str(), gemm_ternary, 1u)
+            ->Arg(m)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(1.0);
+        benchmark::RegisterBenchmark(name("gemm/ternary2_2threads").c_str(), gemm_ternary, 2u)
+            ->Arg(m)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(1.0);
+        benchmark::RegisterBenchmark(name("baseline/openblas_sgemm").c_str(), openblas_sgemm_add)
+            ->Arg(m)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(1.0);
+    }
+    benchmark::RegisterBenchmark("baseline/openblas_sgemv/1x4096x4096", openblas_sgemv_add)
+        ->Unit(benchmark::kMicrosecond)->UseRealTime()->MinTime(1.0);
+    return 0;
+}();
+
+}  // namespace
+}  // namespace bitla_bench
