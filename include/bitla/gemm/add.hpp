@@ -23,7 +23,9 @@
 // L1), the mr x nr tile kernel sums codes times activations over all of K, emitting one
 // int32 per `lane` values when there are groups; the epilogue turns those into y. The
 // default driver splits N over `default_pool()` (or `opts.pool`); results never depend on the
-// split.
+// split. GEMV (M = 1, int8, dot-product form, layouts `gemv_supported`) skips the tiles: the
+// rows kernel (AddKernels::gemv_i8) streams the thread's contiguous row range in one call
+// per 512 rows, with the grouped epilogue fused in, into thread-local scratch.
 //
 // Variants (AddOptions::variant): `dot_product` uses u8·s8 dot products (vpdpbusd where
 // the CPU has VNNI, else vpmaddubsw); `add_only` adds activations under the codes' bit
