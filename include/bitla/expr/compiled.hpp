@@ -26,6 +26,7 @@
 
 #include "../gemm/add.hpp"
 #include "../gemm/add_weights.hpp"
+#include "../kernels/families.hpp"
 #include "plan.hpp"
 
 namespace bitla::inline v0::expr {
@@ -147,34 +148,40 @@ CompiledLinear<false> linear(const Int8Rows&, Compiled&&) = delete;
 namespace detail {
 
 /// y[m, :] += sx[m] · (x_m · A'ᵀ) · B'ᵀ for the merged factors (A' has a row of ones for
-/// each rank-one zero). float accumulation in 8 independent lanes, so compilers vectorise it.
+/// each rank-one zero), through the dispatched LowRankKernels.
 template <class T>
 void low_rank_epilogue(const std::vector<PlanFactor>& factors, std::size_t rank, const MatrixView<const T>& x,
                        std::span<const float> x_scale, const MatrixView<float>& y) {
     if (factors.empty()) return;
-    std::vector<float> t(rank);
+    const LowRankKernels& kern = active_kernels<LowRankKernels>();
+    std::vector<float> t(rank), xf;
+    if constexpr (!std::is_same_v<T, float>) xf.resize(x.cols);
     for (std::size_t m = 0; m < x.rows; ++m) {
-        const T* xm = x.row(m).data();
-        const std::size_t k = x.cols;
+        const float* xm = nullptr;
+        if constexpr (std::is_same_v<T, float>) {
+            xm = x.row(m).data();
+        } else {
+            for (std::size_t i = 0; i < x.cols; ++i) xf[i] = static_cast<float>(x(m, i));
+            xm = xf.data();
+        }
+        const float sx = x_scale.empty() ? 1.0f : x_scale[m];
         std::size_t j = 0;
-        for (const auto& f : factors)
-            for (std::size_t r = 0; r < f.rank(); ++r, ++j) {
-                float acc[8] = {};
-                const float* a = f.ones() ? nullptr : f.a.row(r).data();
-                std::size_t i = 0;
-                for (; i + 8 <= k; i += 8)
-                    for (std::size_t l = 0; l < 8; ++l) acc[l] += float(xm[i + l]) * (a ? a[i + l] : 1.0f);
-                for (; i < k; ++i) acc[0] += float(xm[i]) * (a ? a[i] : 1.0f);
-                float s = 0;
-                for (float v : acc) s += v;
-                t[j] = s * (x_scale.empty() ? 1.0f : x_scale[m]);
+        for (const auto& f : factors) {
+            if (f.ones()) {
+                double s = 0;
+                for (std::size_t i = 0; i < x.cols; ++i) s += xm[i];
+                t[j] = static_cast<float>(s);
+            } else {
+                kern.project(xm, x.cols, f.a.data, f.a.ld, f.rank(), t.data() + j);
             }
-        for (std::size_t n = 0; n < y.cols; ++n) {
-            float add = 0;
-            j = 0;
-            for (const auto& f : factors)
-                for (std::size_t r = 0; r < f.rank(); ++r, ++j) add += t[j] * f.b(n, r);
-            y(m, n) += add;
+            for (std::size_t r = 0; r < f.rank(); ++r) t[j + r] *= sx;
+            j += f.rank();
+        }
+        j = 0;
+        float* ym = y.row(m).data();
+        for (const auto& f : factors) {
+            kern.expand(f.b.data, f.b.ld, y.cols, f.rank(), t.data() + j, ym);
+            j += f.rank();
         }
     }
 }

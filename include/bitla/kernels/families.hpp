@@ -13,7 +13,8 @@
 
 #include "add.hpp"
 #include "isa_probe.hpp"
+#include "low_rank.hpp"
 #include "xnor.hpp"
 
 /// Calls X(Family, tag) for every family. Add a family here and in the include list above.
-#define BITLA_FOR_EACH_FAMILY_OF(X, tag) X(bitla::IsaProbe, tag) X(bitla::AddKernels, tag) X(bitla::XnorKernels, tag)
+#define BITLA_FOR_EACH_FAMILY_OF(X, tag) X(bitla::IsaProbe, tag) X(bitla::AddKernels, tag) X(bitla::XnorKernels, tag) X(bitla::LowRankKernels, tag)
