@@ -50,3 +50,54 @@ TEST_CASE("BitPlanes rejects bad widths and values and planes", "[core][errors]"
     REQUIRE_THROWS_WITH(p.set(0, 0, 4), Catch::Contains("[0, 3]"));
     REQUIRE_THROWS_WITH(p.at(0, 3), Catch::Contains("outside"));
 }
+
+TEST_CASE("BitPlanes from_codes round-trips and matches set", "[core]") {
+    for (int bits = 1; bits <= 8; ++bits)
+        for (std::size_t k : {1u, 7u, 63u, 64u, 65u, 130u, 513u}) {
+            auto v = random_ints<int>(5, k, 0, (1 << bits) - 1);
+            const auto p = BitPlanes::from_codes(5, k, bits, [&](std::size_t r, std::size_t c) { return v(r, c); });
+            REQUIRE(p.bits() == bits);
+            BitPlanes slow(5, k, bits);
+            for (std::size_t r = 0; r < 5; ++r)
+                for (std::size_t c = 0; c < k; ++c) slow.set(r, c, v(r, c));
+            REQUIRE(p == slow);  // every word, padding included
+            const auto back = p.unpack<int>();
+            for (std::size_t r = 0; r < 5; ++r)
+                for (std::size_t c = 0; c < k; ++c) REQUIRE(back(r, c) == v(r, c));
+            // unsigned and narrow code types work too
+            const auto u = BitPlanes::from_codes(
+                5, k, bits, [&](std::size_t r, std::size_t c) { return static_cast<std::uint8_t>(v(r, c)); });
+            REQUIRE(u == p);
+        }
+}
+
+TEST_CASE("BitPlanes from_codes leaves the padding zero", "[core]") {
+    for (std::size_t k : {1u, 50u, 64u, 100u, 600u}) {
+        const auto p = BitPlanes::from_codes(3, k, 8, [](std::size_t, std::size_t) { return 255; });
+        const auto v = p.view();
+        for (std::size_t r = 0; r < 3; ++r)
+            for (int i = 0; i < 8; ++i) {
+                const std::uint64_t* words = v.data + r * v.stride + std::size_t(i) * v.row_words;
+                for (std::size_t w = 0; w < v.row_words; ++w) {
+                    const std::size_t lo = w * 64, n = lo >= k ? 0 : std::min<std::size_t>(64, k - lo);
+                    const std::uint64_t expect = n == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1;
+                    REQUIRE(words[w] == expect);
+                }
+            }
+    }
+}
+
+TEST_CASE("BitPlanes from_codes rejects codes outside the width", "[core][errors]") {
+    const auto bad = [](int value) {
+        return [value](std::size_t r, std::size_t c) { return r == 1 && c == 70 ? value : 1; };
+    };
+    REQUIRE_THROWS_AS(BitPlanes::from_codes(2, 100, 2, bad(4)), bitla::error);
+    REQUIRE_THROWS_WITH(BitPlanes::from_codes(2, 100, 2, bad(4)),
+                        Catch::Contains("code(1, 70) = 4") && Catch::Contains("[0, 3]"));
+    REQUIRE_THROWS_WITH(BitPlanes::from_codes(2, 100, 2, bad(-1)), Catch::Contains("code(1, 70) = -1"));
+    REQUIRE_THROWS_WITH(BitPlanes::from_codes(2, 100, 8,
+                                              [](std::size_t, std::size_t c) { return static_cast<unsigned>(c * 3); }),
+                        Catch::Contains("code(0, 86) = 258"));
+    REQUIRE_THROWS_WITH(BitPlanes::from_codes(2, 100, 9, bad(1)), Catch::Contains("bits = 9"));
+    REQUIRE_NOTHROW(BitPlanes::from_codes(2, 100, 8, bad(255)));
+}

@@ -5,10 +5,18 @@
 // `BitView<enc::zero_one>`, so x . Wq = sum_i 2^i (x . plane_i) is n add-only products.
 // The planes of one row are adjacent in memory (see detail::PlaneStore), so a GEMV reads
 // every plane of a row in one stream. Move-only; `clone()` copies explicitly.
+//
+// Make one with `from_codes(rows, cols, bits, code)` (code(r, c) an integer in
+// [0, 2^bits - 1], packed a whole 64-bit word per plane at a time), `from_values` (exact
+// integers from any int or float matrix), or zero-filled and `set`.
 #pragma once
 
+#include <algorithm>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
+#include <utility>
 
 #include "matrix.hpp"
 #include "plane_store.hpp"
@@ -58,11 +66,41 @@ public:
         const auto v = const_view(values);
         checked_bits(bits);
         detail::check_view(v, "values");
-        for (std::size_t r = 0; r < v.rows; ++r)
-            for (std::size_t c = 0; c < v.cols; ++c) detail::exact_value(v(r, c), 0, (1 << bits) - 1, "values", r, c);
-        BitPlanes out(v.rows, v.cols, bits);
-        for (std::size_t r = 0; r < v.rows; ++r)
-            for (std::size_t c = 0; c < v.cols; ++c) out.put(r, c, static_cast<int>(v(r, c)));
+        return from_codes(v.rows, v.cols, bits, [&](std::size_t r, std::size_t c) {
+            return detail::exact_value(v(r, c), 0, (1 << bits) - 1, "values", r, c);
+        });
+    }
+
+    /// rows x cols with value code(r, c), an integer in [0, 2^bits - 1] (bitla::error
+    /// naming the element otherwise). `code` is called once per element, row by row and
+    /// left to right; each plane's words are assembled whole (eight codes per multiply),
+    /// so this is the fast way to fill a BitPlanes. Padding bits stay zero.
+    template <class Code>
+        requires std::integral<std::invoke_result_t<Code&, std::size_t, std::size_t>>
+    [[nodiscard]] static BitPlanes from_codes(std::size_t rows, std::size_t cols, int bits, Code code) {
+        BitPlanes out(rows, cols, bits);  // checks bits
+        const int planes = std::clamp(bits, 1, 8);
+        const unsigned max = (1u << planes) - 1;
+        std::uint8_t block[64];
+        for (std::size_t r = 0; r < rows; ++r)
+            for (std::size_t c0 = 0; c0 < cols; c0 += 64) {
+                const std::size_t m = std::min<std::size_t>(64, cols - c0);
+                for (std::size_t b = 0; b < m; ++b) {
+                    const auto x = code(r, c0 + b);
+                    detail::require(!std::cmp_less(x, 0) && !std::cmp_greater(x, max), "code", "code(", r, ", ",
+                                    c0 + b, ") = ", +x, " is not an integer in [0, ", max, "]");
+                    block[b] = static_cast<std::uint8_t>(x);
+                }
+                std::fill(block + m, block + 64, std::uint8_t{0});
+                std::uint64_t acc[8] = {};
+                for (std::size_t j = 0; j < 64; j += 8) {
+                    std::uint64_t v = 0;  // eight codes, code j + k in byte k (one load on little-endian)
+                    for (std::size_t k = 0; k < 8; ++k) v |= std::uint64_t{block[j + k]} << (8 * k);
+                    for (int i = 0; i < planes; ++i)  // bit i of the eight bytes -> eight bits of one byte
+                        acc[i] |= ((((v >> i) & 0x0101010101010101u) * 0x0102040810204080u) >> 56) << j;
+                }
+                for (int i = 0; i < planes; ++i) out.store_.plane_row(r, static_cast<std::size_t>(i))[c0 / 64] = acc[i];
+            }
         return out;
     }
 

@@ -182,16 +182,12 @@ template <dense_matrix S, dense_matrix Z>
                                 ", ", j, ") exceeds the ", max_level, " of nbits = ", meta.nbits);
                 flat[row * s.q + j] = static_cast<std::uint8_t>(x);
             }
-    // scatter_planes takes group-major codes; for axis 1 that is the flat order.
-    std::vector<std::uint8_t> grouped(gr.size());
-    for (std::size_t g = 0; g < gr.groups(); ++g)
-        for (std::size_t t = 0; t < gr.group_size; ++t) grouped[g * gr.group_size + t] = flat[gr.flat(g, t)];
-
     HqqQuantized out;
     out.nbits = meta.nbits;
     out.group_size = meta.group_size;
     out.axis = meta.axis;
-    out.wq = detail::scatter_planes(grouped, gr, detail::planes_for(max_level));
+    out.wq = BitPlanes::from_codes(gr.rows, gr.cols, detail::planes_for(max_level),
+                                   [&](std::size_t r, std::size_t c) { return flat[r * gr.cols + c]; });
     out.scale = Matrix<float>(gr.meta_rows(), gr.meta_cols());
     out.zero = Matrix<float>(gr.meta_rows(), gr.meta_cols());
     for (std::size_t i = 0; i < gr.groups(); ++i) {
