@@ -297,6 +297,45 @@ TEST_CASE("gemm_rows computes one range in the caller's thread", "[add][rows]") 
     REQUIRE_THROWS_AS(gemm_rows(a, c.packed, y.view(), 5, 12), error);
 }
 
+TEST_CASE("row ranges that start and end inside an 8-row panel", "[add][rows][panel]") {
+    // Rows are interleaved in panels of 8 (core/add_layout.hpp): ranges cut inside panels
+    // give the GEMV kernel leading single rows and trailing 4/2/1 tiles, and the tile
+    // driver tiles that stop at a panel boundary. Grouped (G = 64, fused GEMV epilogue and
+    // the driver's metadata gather) and ungrouped.
+    const std::size_t k = 1100, n = 21;
+    const std::size_t cuts[] = {0, 3, 11, 12, 13, 21};
+    for (Fmt f : {Fmt::sign, Fmt::tern_code2, Fmt::tern_base3, Fmt::planes2, Fmt::planes3})
+        for (std::size_t m : {1, 3}) {
+            const auto x = random_ints<std::int8_t>(m, k, -128, 127);
+            const Case c = make_case(f, n, k, x);
+            Matrix<float> scale(n, 17), zero(n, 17);
+            for (auto& v : scale.flat()) v = 0.01f;
+            for (auto& v : zero.flat()) v = 1.0f;
+            const std::size_t kg = 64 * 17;
+            const auto xg = random_ints<std::int8_t>(m, kg, -128, 127);
+            const Case g = make_case(f, n, kg, xg, WeightScales::hqq(scale, zero, 64));
+            for (isa i : available_isas()) {
+                ScopedIsaLimit limit(i);
+                INFO(fmt_name(f) << " M = " << m << " isa " << name(i));
+                Matrix<float> want(m, n);
+                gemm(Int8Rows{xg, {}}, g.packed, want);  // the whole range in one call
+                const auto a = prepare(Int8Rows{x, {}}, c.packed);
+                const auto ag = prepare(Int8Rows{xg, {}}, g.packed);
+                Matrix<std::int32_t> y(m, n);
+                Matrix<float> yg(m, n);
+                for (std::size_t r = 0; r + 1 < std::size(cuts); ++r) {
+                    gemm_rows(a, c.packed, y.view(), cuts[r], cuts[r + 1]);
+                    gemm_rows(ag, g.packed, yg.view(), cuts[r], cuts[r + 1]);
+                }
+                REQUIRE(equal(y, c.ref));
+                bool same = true;
+                for (std::size_t q = 0; q < m; ++q)
+                    for (std::size_t j = 0; j < n; ++j) same = same && yg(q, j) == want(q, j);
+                REQUIRE(same);
+            }
+        }
+}
+
 TEST_CASE("invalid inputs are rejected before y is written", "[add][errors]") {
     const std::size_t k = 64, n = 4;
     auto w = TernaryPacked<enc::planes>::from_values(random_ints<int>(n, k, -1, 1));

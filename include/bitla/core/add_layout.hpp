@@ -21,14 +21,30 @@
 // (lane = the group size, or a divisor of it: group sums need no shuffles). Activations
 // are permuted the same way once per call (`k_of`), padding with zeros.
 //
-// Codes of step T (rows start on 64-byte boundaries, `code_bytes` per row):
+// Codes of step T, at *logical* offsets of a row (its codes start at `code_offset()`):
 //   bits    1 bit  8 bytes per step at 8T; bit p is byte p's code
 //   code2   2 bit  64 bytes per 4 steps at 64(T/4); bits 2j..2j+1 of byte p, j = T % 4
 //   base3   1.6    64 bytes per 5 steps at 64(T/5); trit j = T % 5 of byte p (core/ternary_base3.hpp)
 //   planes  n bit  8n bytes per step at 8nT; word i holds plane i (weight 2^i), bit p byte p
-// Codes at padded k are 0. Grouped scales follow the codes in the same row (one stream):
-// `groups` fp16 scales s'[g] = q_mul·s[g], then `groups` fp16 zero terms u'[g] = q_add·s[g] + u[g],
-// so y = Σ_g s'[g]·(x·q)_g + u'[g]·Σ_{k∈g} x_k. Rows are padded to 64 bytes.
+// Codes at padded k are 0. Grouped scales come first in the row (one stream per row):
+// `groups` fp16 scales s'[g] = q_mul·s[g] at 0, then `groups` fp16 zero terms
+// u'[g] = q_add·s[g] + u[g] at 2·groups rounded up to 32 (16 values at a multiple of 16
+// never straddle a 64-byte block), padded to 64 bytes (`meta_bytes`), so
+// y = Σ_g s'[g]·(x·q)_g + u'[g]·Σ_{k∈g} x_k. A logical row is `row_bytes` (a multiple of 64).
+//
+// Row panels. Rows are stored in panels of `panel` (8) rows whose logical rows are
+// interleaved 64 bytes at a time, so a GEMV tile of 8 rows reads one contiguous stream
+// in the order it consumes it (one prefetch stream instead of 8 short ones):
+//
+//     panel P (rows 8P .. 8P+7), 8·row_bytes bytes at 8P·row_bytes:
+//       | row 0 blk 0 | row 1 blk 0 | .. | row 7 blk 0 | row 0 blk 1 | .. | row 7 blk B-1 |
+//       blk = 64 bytes of a logical row: metadata blocks first (grouped), then code blocks
+//
+//     logical byte o of row n  ->  row_offset(n) + phys(o)
+//       row_offset(n) = (n / 8)·8·row_bytes + (n % 8)·64,  phys(o) = (o / 64)·64·8 + o % 64
+//
+// Rows within a panel are 64 bytes apart (kernel tiles never cross a panel); storage is
+// padded to whole panels (padding rows are zero codes and zero metadata).
 #pragma once
 
 #include <bit>
@@ -70,7 +86,9 @@ struct AddLayout {
     std::size_t code_bytes = 0;   ///< code bytes per row, a multiple of 64
     std::size_t groups = 0;       ///< scale groups per row stored in the row (0: none)
     std::size_t group_size = 0;   ///< values per group (a multiple of lane), 0 if none
-    std::size_t row_bytes = 0;    ///< bytes between rows (codes + metadata, a multiple of 64)
+    std::size_t meta_bytes = 0;   ///< group metadata at the start of a logical row (a multiple of 64)
+    std::size_t row_bytes = 0;    ///< bytes of a logical row (metadata + codes, a multiple of 64)
+    std::size_t panel = 8;        ///< rows per interleaved panel
 
     /// Steps per superblock: after this many, the 16 dword lanes are 16 chunk sums.
     [[nodiscard]] constexpr std::size_t flush_steps() const noexcept { return lane / 4; }
@@ -80,9 +98,24 @@ struct AddLayout {
         const std::size_t per = lane / 4;
         return step / per * 16 * lane + p / 4 * lane + 4 * (step % per) + p % 4;
     }
-    /// Offset of the fp16 scales / zero terms within a row.
-    [[nodiscard]] constexpr std::size_t scale_offset() const noexcept { return code_bytes; }
-    [[nodiscard]] constexpr std::size_t zero_offset() const noexcept { return code_bytes + 2 * groups; }
+    /// Logical offsets of the fp16 scales / zero terms and of the codes within a row.
+    [[nodiscard]] constexpr std::size_t scale_offset() const noexcept { return 0; }
+    [[nodiscard]] constexpr std::size_t zero_offset() const noexcept { return (2 * groups + 31) / 32 * 32; }
+    [[nodiscard]] constexpr std::size_t code_offset() const noexcept { return meta_bytes; }
+    /// Bytes between consecutive 64-byte blocks of one logical row (and between panels' rows).
+    [[nodiscard]] constexpr std::size_t block_stride() const noexcept { return 64 * panel; }
+    /// Bytes from a row's pointer to its logical byte o.
+    [[nodiscard]] constexpr std::size_t phys(std::size_t o) const noexcept {
+        return o / 64 * block_stride() + o % 64;
+    }
+    /// Bytes from the start of the storage to row n's pointer.
+    [[nodiscard]] constexpr std::size_t row_offset(std::size_t n) const noexcept {
+        return n / panel * panel * row_bytes + n % panel * 64;
+    }
+    /// Storage bytes of `rows` rows (whole panels).
+    [[nodiscard]] constexpr std::size_t storage_bytes(std::size_t rows) const noexcept {
+        return (rows + panel - 1) / panel * panel * row_bytes;
+    }
 };
 
 /// Builds the layout for `codes` with `bits` planes, K = cols, and `group_size` (0: none).
@@ -110,7 +143,8 @@ struct AddLayout {
     l.code_bytes = (bytes + 63) / 64 * 64;
     l.group_size = group_size;
     l.groups = group_size == 0 ? 0 : cols / group_size;
-    l.row_bytes = (l.code_bytes + 4 * l.groups + 63) / 64 * 64;
+    l.meta_bytes = (l.zero_offset() + 2 * l.groups + 63) / 64 * 64;
+    l.row_bytes = l.meta_bytes + l.code_bytes;
     return l;
 }
 

@@ -163,7 +163,7 @@ void check_add_views(const MatrixView<Y>& y, const MatrixView<X>& x, const AddWe
     check_view(x, "x");
     check_view(y, "y");
     const auto* wb = static_cast<const void*>(w.data());
-    const auto* we = static_cast<const void*>(w.data() + w.rows() * w.layout().row_bytes);
+    const auto* we = static_cast<const void*>(w.data() + w.layout().storage_bytes(w.rows()));
     require(!overlaps(y.first_byte(), y.end_byte(), x.first_byte(), x.end_byte()), "y", "y overlaps x");
     require(!overlaps(y.first_byte(), y.end_byte(), wb, we), "y", "y overlaps w");
     if (!opt.bias.empty())
@@ -183,10 +183,13 @@ struct AddDriver {
 
     static constexpr std::size_t prefetch_rows = 16;  ///< rows ahead of the tile (GEMV streams)
 
+    /// Prefetches the panels that hold rows [r0, r1) (a hint: whole panels).
     static void prefetch(const AddWeights& w, std::size_t r0, std::size_t r1) noexcept {
         if (r0 >= r1) return;
-        const std::uint8_t* p = w.row(r0);
-        const std::size_t bytes = (r1 - r0) * w.layout().row_bytes;
+        const AddLayout& l = w.layout();
+        const std::size_t p0 = r0 / l.panel, p1 = (r1 + l.panel - 1) / l.panel;
+        const std::uint8_t* p = w.data() + p0 * l.panel * l.row_bytes;
+        const std::size_t bytes = (p1 - p0) * l.panel * l.row_bytes;
         for (std::size_t o = 0; o < bytes; o += 64) __builtin_prefetch(p + o, 0, 3);
     }
 
@@ -214,17 +217,18 @@ struct AddDriver {
             const std::size_t nb_end = std::min(n1, nb + block_rows);
             for (std::size_t m = 0; m < a.rows_; m += mr) {
                 const std::size_t mm = std::min(mr, a.rows_ - m);
-                for (std::size_t n = nb; n < nb_end; n += nr) {
-                    const std::size_t nn = std::min(nr, nb_end - n);
-                    // A GEMV tile is a few KiB of short row streams that the hardware
-                    // prefetchers pick up too late: fetch the rows `prefetch_rows` ahead.
-                    if (m == 0) prefetch(w, n + prefetch_rows, std::min(n + prefetch_rows + nn, n1));
+                for (std::size_t n = nb, nn = 0; n < nb_end; n += nn) {
+                    // A tile's rows lie in one panel (64 bytes apart).
+                    nn = std::min({nr, nb_end - n, l.panel - n % l.panel});
+                    // Fetch the rows `prefetch_rows` ahead (M = 1 through the tiles).
+                    if (m == 0 && n % l.panel == 0)
+                        prefetch(w, n + prefetch_rows, std::min(n + prefetch_rows + l.panel, n1));
                     AddTileArgs t;
                     t.x = a.int8_ ? static_cast<const void*>(a.xi_.data() + m * a.stride_)
                                   : static_cast<const void*>(a.xf_.data() + m * a.stride_);
                     t.x_stride = a.stride_;
                     t.w = w.row(n);
-                    t.w_stride = l.row_bytes;
+                    t.w_stride = 64;
                     t.steps = l.steps;
                     t.flush = grouped ? l.flush_steps() : 0;
                     t.out = a.int8_ ? static_cast<void*>(outi.data()) : static_cast<void*>(outf.data());
@@ -269,8 +273,8 @@ struct AddDriver {
             AddRowsArgs r;
             r.x = a.xi_.data();
             r.xs = a.group_sum_.data();
-            r.w = w.row(s0);
-            r.w_stride = l.row_bytes;
+            r.w = w.data();
+            r.first = s0;
             r.rows = rows;
             r.out_i = grouped ? nullptr : oi;
             r.out_f = grouped ? of : nullptr;
@@ -315,9 +319,12 @@ struct AddDriver {
                         c[g] = s;
                     }
                 }
+                // The row's metadata blocks, contiguous (they are interleaved in the panel).
                 const auto* row = w.row(n);
-                const float v = k.groups(c.data(), reinterpret_cast<const std::uint16_t*>(row + l.scale_offset()),
-                                         reinterpret_cast<const std::uint16_t*>(row + l.zero_offset()),
+                std::uint16_t* meta = scratch<std::uint16_t>(l.meta_bytes / 2);
+                for (std::size_t b = 0; b < l.meta_bytes; b += 64)
+                    std::memcpy(reinterpret_cast<std::uint8_t*>(meta) + b, row + l.phys(b), 64);
+                const float v = k.groups(c.data(), meta + l.scale_offset() / 2, meta + l.zero_offset() / 2,
                                          a.group_sum_.data() + m * l.groups, l.groups);
                 return a.scale_[m] * v + bias;
             }

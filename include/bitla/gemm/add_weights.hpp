@@ -96,8 +96,9 @@ public:
     [[nodiscard]] std::size_t cols() const noexcept { return layout_.cols; }
     [[nodiscard]] ScaleKind scale_kind() const noexcept { return kind_; }
     [[nodiscard]] bool has_zero_term() const noexcept { return has_zero_; }
-    /// Packed row n: codes, then (per_group) fp16 scales and zero terms.
-    [[nodiscard]] const std::uint8_t* row(std::size_t n) const noexcept { return data_.data() + n * layout_.row_bytes; }
+    /// Packed row n: its logical byte o (metadata, then codes) is at row(n) + layout().phys(o)
+    /// (rows are interleaved in panels, core/add_layout.hpp).
+    [[nodiscard]] const std::uint8_t* row(std::size_t n) const noexcept { return data_.data() + layout_.row_offset(n); }
     [[nodiscard]] const std::uint8_t* data() const noexcept { return data_.data(); }
     /// Per-row scale and zero term (per_row, per_tensor: N entries; else empty).
     [[nodiscard]] std::span<const float> row_scale() const noexcept { return row_scale_; }
@@ -137,32 +138,35 @@ private:
 
 namespace detail {
 
-/// Where step t, byte p of a row keeps its code, and how to write one.
+/// Where step t, byte p of a row keeps its code, and how to write one (row: the row's
+/// pointer; logical code offsets go through the panel interleave).
 inline void put_code(const AddLayout& l, std::uint8_t* row, std::size_t t, std::size_t p, int q) noexcept {
+    const auto at = [&](std::size_t o) -> std::uint8_t& { return row[l.phys(l.code_offset() + o)]; };
     switch (l.codes) {
         case AddCodes::bits:
-            if (q) row[8 * t + p / 8] |= static_cast<std::uint8_t>(1u << (p % 8));
+            if (q) at(8 * t + p / 8) |= static_cast<std::uint8_t>(1u << (p % 8));
             return;
-        case AddCodes::code2: row[64 * (t / 4) + p] |= static_cast<std::uint8_t>(q << (2 * (t % 4))); return;
+        case AddCodes::code2: at(64 * (t / 4) + p) |= static_cast<std::uint8_t>(q << (2 * (t % 4))); return;
         case AddCodes::base3: return;  // written a byte at a time by the caller
         case AddCodes::planes: {
             const std::size_t nb = static_cast<std::size_t>(l.bits);
             for (std::size_t i = 0; i < nb; ++i)
-                if ((q >> i) & 1) row[8 * nb * t + 8 * i + p / 8] |= static_cast<std::uint8_t>(1u << (p % 8));
+                if ((q >> i) & 1) at(8 * nb * t + 8 * i + p / 8) |= static_cast<std::uint8_t>(1u << (p % 8));
             return;
         }
     }
 }
 
 inline int get_code(const AddLayout& l, const std::uint8_t* row, std::size_t t, std::size_t p) noexcept {
+    const auto at = [&](std::size_t o) { return row[l.phys(l.code_offset() + o)]; };
     switch (l.codes) {
-        case AddCodes::bits: return (row[8 * t + p / 8] >> (p % 8)) & 1;
-        case AddCodes::code2: return (row[64 * (t / 4) + p] >> (2 * (t % 4))) & 3;
-        case AddCodes::base3: return base3::trit(row[64 * (t / 5) + p], static_cast<int>(t % 5));
+        case AddCodes::bits: return (at(8 * t + p / 8) >> (p % 8)) & 1;
+        case AddCodes::code2: return (at(64 * (t / 4) + p) >> (2 * (t % 4))) & 3;
+        case AddCodes::base3: return base3::trit(at(64 * (t / 5) + p), static_cast<int>(t % 5));
         case AddCodes::planes: {
             const std::size_t nb = static_cast<std::size_t>(l.bits);
             int q = 0;
-            for (std::size_t i = 0; i < nb; ++i) q |= ((row[8 * nb * t + 8 * i + p / 8] >> (p % 8)) & 1) << i;
+            for (std::size_t i = 0; i < nb; ++i) q |= ((at(8 * nb * t + 8 * i + p / 8) >> (p % 8)) & 1) << i;
             return q;
         }
     }
@@ -257,10 +261,10 @@ AddWeights pack_add_view(const V& w, AddCodes codes, int bits, int q_mul, int q_
         }
         if (!out.has_zero_) out.row_zero_.clear();
     }
-    detail::require(l.row_bytes == 0 || n <= SIZE_MAX / 16 / l.row_bytes, "w", "w is too large to pack");
-    out.data_ = AlignedBuffer<std::uint8_t>(n * l.row_bytes);
+    detail::require(l.row_bytes == 0 || n <= SIZE_MAX / 16 / l.row_bytes - l.panel, "w", "w is too large to pack");
+    out.data_ = AlignedBuffer<std::uint8_t>(l.storage_bytes(n));
     for (std::size_t r = 0; r < n; ++r) {
-        std::uint8_t* row = out.data_.data() + r * l.row_bytes;
+        std::uint8_t* row = out.data_.data() + l.row_offset(r);
         if (codes == AddCodes::base3) {
             for (std::size_t b = 0; b * 5 < l.steps; ++b)
                 for (std::size_t p = 0; p < 64; ++p) {
@@ -270,7 +274,7 @@ AddWeights pack_add_view(const V& w, AddCodes codes, int bits, int q_mul, int q_
                         const std::size_t kk = step < l.steps ? l.k_of(step, p) : k;
                         t[j] = kk < k ? w(r, kk) + 1 : 0;
                     }
-                    row[64 * b + p] = base3::encode(t);
+                    row[l.phys(l.code_offset() + 64 * b + p)] = base3::encode(t);
                 }
         } else {
             for (std::size_t t = 0; t < l.steps; ++t)
@@ -280,8 +284,8 @@ AddWeights pack_add_view(const V& w, AddCodes codes, int bits, int q_mul, int q_
                 }
         }
         for (std::size_t j = 0; j < l.groups; ++j) {
-            std::memcpy(row + l.scale_offset() + 2 * j, &meta[2 * (r * l.groups + j)], 2);
-            std::memcpy(row + l.zero_offset() + 2 * j, &meta[2 * (r * l.groups + j) + 1], 2);
+            std::memcpy(row + l.phys(l.scale_offset() + 2 * j), &meta[2 * (r * l.groups + j)], 2);
+            std::memcpy(row + l.phys(l.zero_offset() + 2 * j), &meta[2 * (r * l.groups + j) + 1], 2);
         }
     }
     return out;

@@ -11,8 +11,9 @@
 //                      s the superblock index: one sum per `lane`-wide chunk of K.
 //
 // x_i(T, p) is byte (int8) or float p of step T of activation row i, permuted into step
-// order by the driver (x + i·x_stride elements); q_j(T, p) is the code of weight row j
-// (w + j·w_stride bytes) in the layout's format. int8 sums are int32 and exact (the driver
+// order by the driver (x + i·x_stride elements); q_j(T, p) is the code of weight row j in
+// the layout's format: its logical row byte o is at w + j·w_stride + l.phys(o) (rows of a
+// tile lie in one panel, core/add_layout.hpp: w_stride = 64). int8 sums are int32 and exact (the driver
 // bounds K); float sums are float, in an order each ISA chooses.
 //
 //   dot_i8   u8·s8 dot products: vpdpbusd (VNNI) or vpmaddubsw + vpmaddwd
@@ -37,8 +38,8 @@ namespace bitla::inline v0 {
 struct AddTileArgs {
     const void* x = nullptr;        ///< permuted activations: int8_t or float
     std::size_t x_stride = 0;       ///< elements between activation rows
-    const std::uint8_t* w = nullptr;
-    std::size_t w_stride = 0;       ///< bytes between weight rows
+    const std::uint8_t* w = nullptr; ///< the tile's first weight row (AddWeights::row)
+    std::size_t w_stride = 0;       ///< bytes between weight rows (64: one panel)
     std::size_t steps = 0;          ///< steps to sum (the whole padded row)
     std::size_t flush = 0;          ///< steps per superblock, or 0 for one sum per (i, j)
     void* out = nullptr;            ///< int32_t (int8 kernels) or float (dot_f32)
@@ -47,17 +48,18 @@ struct AddTileArgs {
 };
 
 /// One activation row (GEMV) against `rows` consecutive weight rows, int8, dot-product form.
-/// Used only where `gemv_supported(layout)`; the kernel walks the rows in its own tiles and
-/// prefetches the rows ahead of the tile it computes (one long stream: rows are contiguous).
+/// Used only where `gemv_supported(layout)`; the kernel walks the rows in its own tiles (a
+/// whole panel where it can) and prefetches the storage ahead of the tile it computes (one
+/// long stream: a panel's rows are interleaved in the order a tile reads them).
 ///   ungrouped (out_i):   out_i[r] = Σ_{T, p} q_r(T, p) · x(T, p)         exact int32
 ///   grouped   (out_f):   out_f[r] = Σ_g s'[g]·c[g] + u'[g]·xs[g]          float, fused at each
 ///                        superblock flush, 16 groups at once (group_size == lane)
 struct AddRowsArgs {
     const std::int8_t* x = nullptr;  ///< permuted activations (one row, kp bytes)
     const float* xs = nullptr;       ///< the activation's group sums (grouped), `groups` floats
-    const std::uint8_t* w = nullptr; ///< first weight row
-    std::size_t w_stride = 0;        ///< bytes between weight rows
-    std::size_t rows = 0;
+    const std::uint8_t* w = nullptr; ///< the weights' storage (AddWeights::data): row n at l.row_offset(n)
+    std::size_t first = 0;           ///< first weight row
+    std::size_t rows = 0;            ///< rows first .. first + rows - 1 -> out[0 .. rows - 1]
     std::int32_t* out_i = nullptr;   ///< ungrouped: one exact sum per row
     float* out_f = nullptr;          ///< grouped: one float per row (before x_scale and bias)
 };

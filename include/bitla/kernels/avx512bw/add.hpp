@@ -75,6 +75,7 @@ struct Avx512Add {
         const __m512i t86 = _mm512_set1_epi8(static_cast<char>(86)), t171 = _mm512_set1_epi8(static_cast<char>(171));
         std::size_t since = 0, block = 0;
         const int planes = l.bits;
+        const std::size_t cp = l.phys(l.code_offset()), bs = l.block_stride();
 
         const auto flush_if_due = [&]() __attribute__((always_inline)) {
             if (a.flush != 0 && ++since == a.flush) {
@@ -100,7 +101,8 @@ struct Avx512Add {
         if constexpr (C == AddCodes::bits) {
             for (std::size_t t = 0; t < a.steps; ++t) {
                 __m512i q[NR];
-                for (int j = 0; j < NR; ++j) q[j] = _mm512_maskz_mov_epi8(mask_at(w[j] + 8 * t), one);
+                for (int j = 0; j < NR; ++j)
+                    q[j] = _mm512_maskz_mov_epi8(mask_at(w[j] + cp + t / 8 * bs + 8 * (t % 8)), one);
                 multiply(t, q);
             }
         } else if constexpr (C == AddCodes::planes) {
@@ -110,7 +112,7 @@ struct Avx512Add {
                 for (int j = 0; j < NR; ++j) {
                     q[j] = _mm512_setzero_si512();
                     for (int b = 0; b < planes; ++b)
-                        q[j] = _mm512_mask_add_epi8(q[j], mask_at(w[j] + stride * t + 8 * b), q[j],
+                        q[j] = _mm512_mask_add_epi8(q[j], mask_at(w[j] + l.phys(l.code_offset() + stride * t + 8 * b)), q[j],
                                                     _mm512_set1_epi8(static_cast<char>(1 << b)));
                 }
                 multiply(t, q);
@@ -118,7 +120,7 @@ struct Avx512Add {
         } else if constexpr (C == AddCodes::code2) {
             for (std::size_t t0 = 0; t0 < a.steps; t0 += 4) {
                 __m512i c[NR];
-                for (int j = 0; j < NR; ++j) c[j] = _mm512_load_si512(w[j] + 16 * t0);
+                for (int j = 0; j < NR; ++j) c[j] = _mm512_load_si512(w[j] + cp + t0 / 4 * bs);
                 for (int s = 0; s < 4 && t0 + static_cast<std::size_t>(s) < a.steps; ++s) {
                     __m512i q[NR];
                     for (int j = 0; j < NR; ++j)
@@ -130,7 +132,7 @@ struct Avx512Add {
         } else {  // base3
             for (std::size_t t0 = 0, b = 0; t0 < a.steps; t0 += 5, ++b) {
                 __m512i c[NR];
-                for (int j = 0; j < NR; ++j) c[j] = _mm512_load_si512(w[j] + 64 * b);
+                for (int j = 0; j < NR; ++j) c[j] = _mm512_load_si512(w[j] + cp + b * bs);
                 for (int s = 0; s < 5 && t0 + static_cast<std::size_t>(s) < a.steps; ++s) {
                     __m512i q[NR];
                     for (int j = 0; j < NR; ++j) {
@@ -151,12 +153,17 @@ struct Avx512Add {
 
     // ---- gemv_i8: one activation row, many weight rows ----------------------------------
     //
-    // NR = 8 rows per tile. code2 decodes a 64-byte block (4 steps) with one shift and four
-    // ands: steps 0 and 2 give codes q (c & 3, (c >> 4) & 3), steps 1 and 3 give 4q
-    // (c & 12, (c >> 4) & 12), summed in a second accumulator that is divided by 4 (an
-    // exact arithmetic shift) at each flush: 2 + 8 ops per 256 weights and row, no per-step
-    // shift. Each block iteration prefetches the same offset NR rows ahead (the next tile,
-    // a few KiB ahead of the loads), and the next tile's metadata lines at the end.
+    // A tile is NR rows of one panel (core/add_layout.hpp): NR = 8 is a whole panel, whose
+    // code blocks are read in storage order (block b of rows 0..7, then b + 1): one stream.
+    // code2 decodes a 64-byte block (4 steps) with one shift and four ands: steps 0 and 2
+    // give codes q (c & 3, (c >> 4) & 3), steps 1 and 3 give 4q (c & 12, (c >> 4) & 12),
+    // summed in a second accumulator that is divided by 4 (an exact arithmetic shift) at
+    // each flush: 2 + 8 ops per 256 weights and row, no per-step shift. Every code block a
+    // whole-panel tile loads is matched by a prefetch `prefetch_bytes` further on in the
+    // storage; at the end of the tile the prefetch pointer catches up over the panel's
+    // metadata blocks, so the stream ahead is covered without gaps.
+
+    static constexpr std::size_t prefetch_bytes = 8192;
 
     static BITLA_ALWAYS_INLINE float hsum_ps(__m512 v) noexcept {
         alignas(64) float lanes[16];
@@ -167,11 +174,13 @@ struct Avx512Add {
     }
 
     template <AddCodes C, int NR>
-    static BITLA_ALWAYS_INLINE void gemv_tile(const AddLayout& l, const AddRowsArgs& r, std::size_t r0) noexcept {
+    static BITLA_ALWAYS_INLINE void gemv_tile(const AddLayout& l, const AddRowsArgs& r, std::size_t n) noexcept {
         const std::int8_t* x = r.x;
-        const std::uint8_t* w[NR];
-        for (int j = 0; j < NR; ++j) w[j] = r.w + (r0 + static_cast<std::size_t>(j)) * r.w_stride;
-        const std::size_t ahead = static_cast<std::size_t>(NR) * r.w_stride;
+        const std::uint8_t* p0 = r.w + l.row_offset(n);  // row j at p0 + 64 j
+        const std::size_t bs = l.block_stride(), cp = l.phys(l.code_offset());
+        const std::uint8_t* code = p0 + cp;               // code block b of row j at code + b·bs + 64 j
+        constexpr bool stream = NR == 8;                   // a whole panel: prefetch the storage ahead
+        const std::uint8_t* pf = p0 + prefetch_bytes;
         __m512i lo[NR], hi[NR], c[NR];
         __m512 y[NR];
         for (int j = 0; j < NR; ++j)
@@ -182,16 +191,22 @@ struct Avx512Add {
         const __m512i one = _mm512_set1_epi8(1), two = _mm512_set1_epi8(2);
         const __m512i m3 = _mm512_set1_epi8(3), m12 = _mm512_set1_epi8(12);
         const __m512i t86 = _mm512_set1_epi8(static_cast<char>(86)), t171 = _mm512_set1_epi8(static_cast<char>(171));
+        const auto prefetch = [&]() __attribute__((always_inline)) {
+            if constexpr (stream) {
+                _mm_prefetch(reinterpret_cast<const char*>(pf), _MM_HINT_T0);
+                pf += 64;
+            }
+        };
         for (std::size_t s0 = 0, g0 = 0; s0 < l.steps; s0 += per, g0 += 16) {
             const std::size_t s1 = s0 + per;
             if constexpr (C == AddCodes::code2) {  // per is a multiple of 4 (gemv_supported)
                 for (std::size_t t0 = s0; t0 < s1; t0 += 4) {
-                    const std::size_t b = t0 / 4;
+                    const std::uint8_t* blk = code + t0 / 4 * bs;
                     const __m512i x0 = _mm512_load_si512(x + 64 * t0), x1 = _mm512_load_si512(x + 64 * t0 + 64);
                     const __m512i x2 = _mm512_load_si512(x + 64 * t0 + 128), x3 = _mm512_load_si512(x + 64 * t0 + 192);
                     for (int j = 0; j < NR; ++j) {
-                        _mm_prefetch(reinterpret_cast<const char*>(w[j] + ahead + 64 * b), _MM_HINT_T0);
-                        const __m512i cv = _mm512_load_si512(w[j] + 64 * b);
+                        prefetch();
+                        const __m512i cv = _mm512_load_si512(blk + 64 * j);
                         const __m512i h = _mm512_srli_epi16(cv, 4);
                         lo[j] = dp(lo[j], _mm512_and_si512(cv, m3), x0);
                         hi[j] = dp(hi[j], _mm512_and_si512(cv, m12), x1);
@@ -202,19 +217,21 @@ struct Avx512Add {
             } else if constexpr (C == AddCodes::bits) {
                 for (std::size_t t = s0; t < s1; ++t) {
                     const __m512i xv = _mm512_load_si512(x + 64 * t);
+                    const std::uint8_t* blk = code + t / 8 * bs + 8 * (t % 8);
                     for (int j = 0; j < NR; ++j) {
-                        if (t % 8 == 0) _mm_prefetch(reinterpret_cast<const char*>(w[j] + ahead + 8 * t), _MM_HINT_T0);
-                        lo[j] = dp(lo[j], _mm512_maskz_mov_epi8(mask_at(w[j] + 8 * t), one), xv);
+                        if (t % 8 == 0) prefetch();
+                        lo[j] = dp(lo[j], _mm512_maskz_mov_epi8(mask_at(blk + 64 * j), one), xv);
                     }
                 }
             } else {  // base3: a block of 5 steps may straddle a flush; c[] carries over
                 for (std::size_t t = s0; t < s1; ++t) {
                     const __m512i xv = _mm512_load_si512(x + 64 * t);
                     const bool fresh = t % 5 == 0;
+                    const std::uint8_t* blk = code + t / 5 * bs;
                     for (int j = 0; j < NR; ++j) {
                         if (fresh) {
-                            _mm_prefetch(reinterpret_cast<const char*>(w[j] + ahead + 64 * (t / 5)), _MM_HINT_T0);
-                            c[j] = _mm512_load_si512(w[j] + 64 * (t / 5));
+                            prefetch();
+                            c[j] = _mm512_load_si512(blk + 64 * j);
                         }
                         const __mmask64 k1 = _mm512_cmpge_epu8_mask(c[j], t86);
                         const __mmask64 k2 = _mm512_cmpge_epu8_mask(c[j], t171);
@@ -229,44 +246,51 @@ struct Avx512Add {
                                      : g0 >= groups    ? static_cast<__mmask16>(0)
                                                        : static_cast<__mmask16>((1u << (groups - g0)) - 1u);
                 const __m512 xs = _mm512_maskz_loadu_ps(km, r.xs + g0);
+                // 16 fp16 values start at a multiple of 32 bytes: inside one 64-byte block.
+                const std::uint8_t* sp = p0 + l.phys(l.scale_offset() + 2 * g0);
+                const std::uint8_t* up = p0 + l.phys(l.zero_offset() + 2 * g0);
                 for (int j = 0; j < NR; ++j) {
                     __m512i v = lo[j];
                     if constexpr (C == AddCodes::code2)
                         v = _mm512_add_epi32(v, _mm512_maskz_srai_epi32(0xffff, hi[j], 2));
                     lo[j] = hi[j] = _mm512_setzero_si512();
-                    const auto* sp = reinterpret_cast<const std::uint16_t*>(w[j] + l.scale_offset()) + g0;
-                    const auto* up = reinterpret_cast<const std::uint16_t*>(w[j] + l.zero_offset()) + g0;
-                    const __m512 sv = _mm512_maskz_cvtph_ps(0xffff, _mm256_maskz_loadu_epi16(km, sp));
-                    const __m512 uv = _mm512_maskz_cvtph_ps(0xffff, _mm256_maskz_loadu_epi16(km, up));
+                    const __m512 sv = _mm512_maskz_cvtph_ps(0xffff, _mm256_maskz_loadu_epi16(km, sp + 64 * j));
+                    const __m512 uv = _mm512_maskz_cvtph_ps(0xffff, _mm256_maskz_loadu_epi16(km, up + 64 * j));
                     y[j] = _mm512_fmadd_ps(_mm512_maskz_cvtepi32_ps(0xffff, v), sv, y[j]);
                     y[j] = _mm512_fmadd_ps(uv, xs, y[j]);
                 }
             }
         }
-        for (int j = 0; j < NR; ++j)  // the next tile's metadata (past its codes)
-            for (std::size_t o = l.code_bytes; o < r.w_stride; o += 64)
-                _mm_prefetch(reinterpret_cast<const char*>(w[j] + ahead + o), _MM_HINT_T0);
+        if constexpr (stream)  // the panel's metadata blocks: keep the stream ahead whole
+            for (const std::uint8_t* end = p0 + prefetch_bytes + 8 * l.row_bytes; pf < end; pf += 64)
+                _mm_prefetch(reinterpret_cast<const char*>(pf), _MM_HINT_T0);
         for (int j = 0; j < NR; ++j) {
+            const std::size_t o = n - r.first + static_cast<std::size_t>(j);
             if (grouped) {
-                r.out_f[r0 + static_cast<std::size_t>(j)] = hsum_ps(y[j]);
+                r.out_f[o] = hsum_ps(y[j]);
             } else {
                 __m512i v = lo[j];
                 if constexpr (C == AddCodes::code2) v = _mm512_add_epi32(v, _mm512_maskz_srai_epi32(0xffff, hi[j], 2));
-                r.out_i[r0 + static_cast<std::size_t>(j)] = hsum(v);
+                r.out_i[o] = hsum(v);
             }
         }
     }
 
+    /// Rows up to the first panel boundary one at a time, whole panels as 8-row tiles, the
+    /// rest as 4-, 2- and 1-row tiles (all inside one panel).
     template <AddCodes C>
     static void gemv_rows(const AddLayout& l, const AddRowsArgs& r) noexcept {
-        std::size_t n = 0;
-        for (; n + 8 <= r.rows; n += 8) gemv_tile<C, 8>(l, r, n);
-        if (n + 4 <= r.rows) gemv_tile<C, 4>(l, r, n), n += 4;
-        if (n + 2 <= r.rows) gemv_tile<C, 2>(l, r, n), n += 2;
-        if (n < r.rows) gemv_tile<C, 1>(l, r, n);
+        std::size_t n = r.first;
+        const std::size_t end = r.first + r.rows;
+        for (; n < end && n % l.panel != 0; ++n) gemv_tile<C, 1>(l, r, n);
+        for (; n + 8 <= end; n += 8) gemv_tile<C, 8>(l, r, n);
+        if (n + 4 <= end) gemv_tile<C, 4>(l, r, n), n += 4;
+        if (n + 2 <= end) gemv_tile<C, 2>(l, r, n), n += 2;
+        if (n < end) gemv_tile<C, 1>(l, r, n);
     }
 
     static void gemv_i8(const AddLayout& l, const AddRowsArgs& r) noexcept {
+        if (l.panel != 8) return GenericAdd<Arch>::gemv_i8(l, r);
         switch (l.codes) {
             case AddCodes::bits: return gemv_rows<AddCodes::bits>(l, r);
             case AddCodes::code2: return gemv_rows<AddCodes::code2>(l, r);
@@ -299,7 +323,7 @@ struct Avx512Add {
         const std::size_t fold_every = a.flush != 0 ? a.flush : 64;
         std::size_t since = 0, block = 0;
         const __m512i t86 = _mm512_set1_epi8(static_cast<char>(86)), t171 = _mm512_set1_epi8(static_cast<char>(171));
-        (void)l;
+        const std::size_t cp = l.phys(l.code_offset()), bs = l.block_stride();
 
         // k1 selects x once, k2 selects x again (weight 2 for code2's high bit, the second
         // threshold for base3's trit), k0 unused when zero.
@@ -344,13 +368,13 @@ struct Avx512Add {
         __mmask64 k1[NR], k2[NR];
         if constexpr (C == AddCodes::bits) {
             for (std::size_t t = 0; t < a.steps; ++t) {
-                for (int j = 0; j < NR; ++j) k1[j] = mask_at(w[j] + 8 * t), k2[j] = 0;
+                for (int j = 0; j < NR; ++j) k1[j] = mask_at(w[j] + cp + t / 8 * bs + 8 * (t % 8)), k2[j] = 0;
                 add(t, k1, k2);
             }
         } else if constexpr (C == AddCodes::code2) {
             for (std::size_t t0 = 0; t0 < a.steps; t0 += 4) {
                 __m512i c[NR];
-                for (int j = 0; j < NR; ++j) c[j] = _mm512_load_si512(w[j] + 16 * t0);
+                for (int j = 0; j < NR; ++j) c[j] = _mm512_load_si512(w[j] + cp + t0 / 4 * bs);
                 for (int s = 0; s < 4 && t0 + static_cast<std::size_t>(s) < a.steps; ++s) {
                     const __m512i b0 = _mm512_set1_epi8(static_cast<char>(1 << (2 * s)));
                     const __m512i b1 = _mm512_set1_epi8(static_cast<char>(2 << (2 * s)));
@@ -362,7 +386,7 @@ struct Avx512Add {
         } else {  // base3
             for (std::size_t t0 = 0, b = 0; t0 < a.steps; t0 += 5, ++b) {
                 __m512i c[NR];
-                for (int j = 0; j < NR; ++j) c[j] = _mm512_load_si512(w[j] + 64 * b);
+                for (int j = 0; j < NR; ++j) c[j] = _mm512_load_si512(w[j] + cp + b * bs);
                 for (int s = 0; s < 5 && t0 + static_cast<std::size_t>(s) < a.steps; ++s) {
                     for (int j = 0; j < NR; ++j) {
                         k1[j] = _mm512_cmpge_epu8_mask(c[j], t86);

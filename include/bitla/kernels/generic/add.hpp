@@ -15,16 +15,17 @@ namespace bitla::inline v0::kernels {
 
 template <class Arch>
 struct GenericAdd {
-    /// The code of byte p of step T of one packed row.
+    /// The code of byte p of step T of one packed row (w: the row's pointer).
     static int code(const AddLayout& l, const std::uint8_t* w, std::size_t t, std::size_t p) noexcept {
+        const auto at = [&](std::size_t o) { return w[l.phys(l.code_offset() + o)]; };
         switch (l.codes) {
-            case AddCodes::bits: return (w[8 * t + p / 8] >> (p % 8)) & 1;
-            case AddCodes::code2: return (w[64 * (t / 4) + p] >> (2 * (t % 4))) & 3;
-            case AddCodes::base3: return base3::trit(w[64 * (t / 5) + p], static_cast<int>(t % 5));
+            case AddCodes::bits: return (at(8 * t + p / 8) >> (p % 8)) & 1;
+            case AddCodes::code2: return (at(64 * (t / 4) + p) >> (2 * (t % 4))) & 3;
+            case AddCodes::base3: return base3::trit(at(64 * (t / 5) + p), static_cast<int>(t % 5));
             case AddCodes::planes: {
                 const std::size_t nb = static_cast<std::size_t>(l.bits);
                 int q = 0;
-                for (std::size_t i = 0; i < nb; ++i) q |= ((w[8 * nb * t + 8 * i + p / 8] >> (p % 8)) & 1) << i;
+                for (std::size_t i = 0; i < nb; ++i) q |= ((at(8 * nb * t + 8 * i + p / 8) >> (p % 8)) & 1) << i;
                 return q;
             }
         }
@@ -65,9 +66,9 @@ struct GenericAdd {
     static void dot_i8(const AddLayout& l, const AddTileArgs& a) noexcept { tile<std::int8_t, std::int32_t>(l, a); }
     static void dot_f32(const AddLayout& l, const AddTileArgs& a) noexcept { tile<float, float>(l, a); }
 
-    static std::uint16_t meta(const std::uint8_t* row, std::size_t offset, std::size_t g) noexcept {
+    static std::uint16_t meta(const AddLayout& l, const std::uint8_t* row, std::size_t offset, std::size_t g) noexcept {
         std::uint16_t h;
-        std::memcpy(&h, row + offset + 2 * g, 2);
+        std::memcpy(&h, row + l.phys(offset + 2 * g), 2);
         return h;
     }
 
@@ -77,7 +78,7 @@ struct GenericAdd {
         const bool grouped = r.out_f != nullptr;
         const std::size_t per = grouped ? l.flush_steps() : l.steps;
         for (std::size_t n = 0; n < r.rows; ++n) {
-            const std::uint8_t* w = r.w + n * r.w_stride;
+            const std::uint8_t* w = r.w + l.row_offset(r.first + n);
             float y = 0;
             std::int32_t total = 0;
             for (std::size_t s0 = 0, b = 0; s0 < l.steps; s0 += per, ++b) {
@@ -93,8 +94,8 @@ struct GenericAdd {
                 }
                 for (std::size_t i = 0; i < 16 && 16 * b + i < l.groups; ++i) {
                     const std::size_t g = 16 * b + i;
-                    y += static_cast<float>(lanes[i]) * detail::half_to_float(meta(w, l.scale_offset(), g)) +
-                         detail::half_to_float(meta(w, l.zero_offset(), g)) * r.xs[g];
+                    y += static_cast<float>(lanes[i]) * detail::half_to_float(meta(l, w, l.scale_offset(), g)) +
+                         detail::half_to_float(meta(l, w, l.zero_offset(), g)) * r.xs[g];
                 }
             }
             if (grouped) r.out_f[n] = y;
