@@ -275,3 +275,33 @@ TEST_CASE("hqq: bad input throws before any output", "[quant][hqq][errors]") {
     w(2, 7) = -std::numeric_limits<float>::infinity();
     CHECK(arg(w, {.mode = bitla::HqqMode::improved}) == "w");
 }
+
+TEST_CASE("hqq: a float matrix read in place and a strided view or double copy agree", "[quant][hqq]") {
+    // axis 1 on a float matrix reads the groups where they are; other element types and
+    // axis 0 go through a group-major copy. Both modes must not care which.
+    const auto w = bitla_test::heavy_tailed_weights(12, 96, 4);
+    Matrix<float> wide(12, 100);  // the same values at ld = 100
+    Matrix<double> wd(12, 96);
+    for (std::size_t r = 0; r < 12; ++r)
+        for (std::size_t c = 0; c < 96; ++c) {
+            wide(r, c) = w(r, c);
+            wd(r, c) = w(r, c);
+        }
+    const bitla::MatrixView<const float> strided(wide.data(), 12, 96, 100);
+    for (auto mode : {bitla::HqqMode::faithful, bitla::HqqMode::improved})
+        for (float nbits : {1.0f, 2.0f, 4.0f}) {
+            const HqqOptions o{.nbits = nbits, .group_size = 32, .mode = mode};
+            const auto a = bitla::quantize_hqq(w, o), b = bitla::quantize_hqq(strided, o), c = bitla::quantize_hqq(wd, o);
+            CHECK(a.wq == b.wq);
+            CHECK(a.wq == c.wq);
+            CHECK(a.scale.flat()[5] == b.scale.flat()[5]);
+            for (std::size_t g = 0; g < a.groups(); ++g) {
+                CHECK(a.scale.flat()[g] == b.scale.flat()[g]);
+                CHECK(a.zero.flat()[g] == b.zero.flat()[g]);
+                CHECK(a.scale.flat()[g] == c.scale.flat()[g]);
+                CHECK(a.zero.flat()[g] == c.zero.flat()[g]);
+            }
+            CHECK(a.errors == b.errors);
+            CHECK(a.errors == c.errors);
+        }
+}

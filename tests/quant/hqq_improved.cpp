@@ -33,6 +33,68 @@ TEST_CASE("hqq improved: a constant group is exact", "[quant][hqq_improved]") {
     CHECK(std::isfinite(q.zero(0, 0)));
 }
 
+TEST_CASE("hqq improved: a group's fit does not depend on the groups fitted beside it", "[quant][hqq_improved]") {
+    // Groups are fitted several at a time, one per lane; 13 groups of 8 leave a partial
+    // batch. Mixed in: a constant group, tiny (1e-33) and huge (1e33) weights, which take
+    // other paths in the same batch. Each group alone must give the same answer.
+    const std::size_t gs = 8, groups = 13;
+    auto w = bitla_test::heavy_tailed_weights(1, gs * groups, 3);
+    for (std::size_t t = 0; t < gs; ++t) {
+        w(0, 2 * gs + t) = -0.25f;           // constant
+        w(0, 5 * gs + t) *= 1e-31f;          // tiny: range ~ 1e-33
+        w(0, 6 * gs + t) *= 1e35f;           // huge: range ~ 1e33
+        w(0, 9 * gs + t) = t % 2 ? 1.0f : 0.0f;  // two values
+    }
+    for (float nbits : {1.0f, 1.58f, 2.0f, 4.0f, 8.0f}) {
+        const bitla::HqqOptions o{.nbits = nbits, .group_size = gs, .mode = HqqMode::improved};
+        const auto all = bitla::quantize_hqq(w, o);
+        for (std::size_t g = 0; g < groups; ++g) {
+            Matrix<float> one(1, gs);
+            for (std::size_t t = 0; t < gs; ++t) one(0, t) = w(0, g * gs + t);
+            const auto q = bitla::quantize_hqq(one, o);
+            INFO("nbits " << nbits << " group " << g);
+            CHECK(q.scale(0, 0) == all.scale(0, g));
+            CHECK(q.zero(0, 0) == all.zero(0, g));
+            for (std::size_t t = 0; t < gs; ++t) CHECK(q.wq.at(0, t) == all.wq.at(0, g * gs + t));
+            CHECK(std::isfinite(q.scale(0, 0)));
+            CHECK(std::isfinite(q.zero(0, 0)));
+            CHECK(q.scale(0, 0) > 0);
+        }
+        const auto d = all.dequantize();
+        CHECK(d(0, 2 * gs + 3) == -0.25f);  // the constant group is exact
+        CHECK(d(0, 9 * gs + 1) == Approx(1.0f).margin(1e-6));  // so are two values
+        CHECK(d(0, 9 * gs + 2) == Approx(0.0f).margin(1e-6));
+    }
+}
+
+TEST_CASE("hqq improved: scaling W by a power of two scales the result", "[quant][hqq_improved]") {
+    // The fit works in units of each group's range; tiny and huge weights (another code
+    // path) must give the same grid. (Codes and zero may differ by a whole level where a
+    // grid is wider than the group: shifting it by one step changes nothing.)
+    const auto w = bitla_test::gaussian_weights(16, 128, 6);
+    for (float nbits : {1.0f, 2.0f, 4.0f}) {
+        const bitla::HqqOptions o{.nbits = nbits, .group_size = 32, .mode = HqqMode::improved};
+        const auto base = bitla::quantize_hqq(w, o);
+        const auto db = base.dequantize();
+        for (int e : {-120, -60, 60, 115}) {
+            Matrix<float> ws(16, 128);
+            for (std::size_t i = 0; i < w.flat().size(); ++i) ws.flat()[i] = std::ldexp(w.flat()[i], e);
+            const auto q = bitla::quantize_hqq(ws, o);
+            const auto d = q.dequantize();
+            INFO("nbits " << nbits << " 2^" << e);
+            CHECK(bitla_test::relative_error(ws, d) == Approx(bitla_test::relative_error(w, db)).epsilon(1e-4));
+            std::size_t off = 0;
+            for (std::size_t i = 0; i < w.flat().size(); ++i) {
+                const float step = base.scale.flat()[i / 32];
+                off += std::abs(std::ldexp(d.flat()[i], -e) - db.flat()[i]) > 1e-3f * step;
+            }
+            CHECK(off <= 4);  // the same values but for rounding ties
+            for (std::size_t g = 0; g < base.groups(); ++g)
+                CHECK(std::ldexp(q.scale.flat()[g], -e) == Approx(base.scale.flat()[g]).epsilon(1e-4));
+        }
+    }
+}
+
 TEST_CASE("hqq improved: never worse than faithful and codes in range", "[quant][hqq_improved]") {
     for (float nbits : {1.0f, 1.58f, 2.0f, 3.0f, 4.0f, 8.0f})
         for (int axis : {0, 1}) {

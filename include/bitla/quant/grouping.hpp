@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 #include "../core/bit_planes.hpp"
@@ -70,6 +71,49 @@ std::vector<float> gather_groups(const MatrixView<const T>& w, const Grouping& g
     }
     return out;
 }
+
+/// Each group's G values as one contiguous float range: read in place when W is float and
+/// axis is 1 (group g is G consecutive k of one row, whatever W's leading dimension), else
+/// from a group-major copy made once.
+class GroupValues {
+public:
+    template <class T>
+    GroupValues(const MatrixView<const T>& w, const Grouping& gr) : gs_(gr.group_size) {
+        if constexpr (std::is_same_v<T, float>) {
+            if (gr.axis == 1) {
+                base_ = w.data;
+                ld_ = w.ld;
+                per_row_ = gr.cols / gr.group_size;
+                rows_ = gr.rows;
+                return;
+            }
+        }
+        copy_ = gather_groups(w, gr);
+        base_ = copy_.data();
+        ld_ = gs_;
+        per_row_ = 1;
+        rows_ = gr.groups();
+    }
+    GroupValues(const GroupValues&) = delete;
+    GroupValues& operator=(const GroupValues&) = delete;
+
+    /// Group g's values.
+    [[nodiscard]] const float* operator()(std::size_t g) const noexcept {
+        return base_ + (g / per_row_) * ld_ + (g % per_row_) * gs_;
+    }
+    /// f(g, values of group g) for every group in order.
+    template <class F>
+    void for_each(F&& f) const {
+        std::size_t g = 0;
+        for (std::size_t r = 0; r < rows_; ++r)
+            for (std::size_t j = 0; j < per_row_; ++j, ++g) f(g, base_ + r * ld_ + j * gs_);
+    }
+
+private:
+    const float* base_ = nullptr;
+    std::size_t gs_ = 0, ld_ = 0, per_row_ = 1, rows_ = 0;
+    std::vector<float> copy_;
+};
 
 /// Bit-planes from the group-major codes `q` (each in [0, 2^bits - 1]).
 inline BitPlanes scatter_planes(const std::vector<std::uint8_t>& q, const Grouping& gr, int bits) {

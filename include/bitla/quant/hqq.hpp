@@ -166,15 +166,13 @@ inline void hqq_init_group(const float* w, std::size_t gs, int max_level, bool r
 
 /// One HQQ iteration over every group: writes the updated zeros to `next` and returns
 /// sum |W - Wr| (with the current zeros).
-inline double hqq_iteration(const std::vector<float>& w, std::size_t gs, float hi, const std::vector<float>& qscale,
+inline double hqq_iteration(const GroupValues& w, std::size_t gs, float hi, const std::vector<float>& qscale,
                             const std::vector<float>& zero, std::vector<float>& next, float lp_norm, double beta) {
     const float inv_beta = static_cast<float>(1.0 / beta);
     // |e| - |e|^(p-1)/β > 0 only where |e| > β^(-1/(2-p)); a 0.1% margin covers rounding.
     const float fast_limit = static_cast<float>(std::pow(beta, -1.0 / (2.0 - lp_norm)) * 0.999);
     double total = 0;
-    const std::size_t groups = qscale.size();
-    for (std::size_t g = 0; g < groups; ++g) {
-        const float* wg = w.data() + g * gs;
+    w.for_each([&](std::size_t g, const float* wg) {
         const float s = qscale[g], z = zero[g];
         // Eight float lanes so the loop vectorises (group sizes are multiples of 8).
         float err_l[8] = {}, zsum_l[8] = {};
@@ -208,7 +206,7 @@ inline double hqq_iteration(const std::vector<float>& w, std::size_t gs, float h
         }
         total += err;
         next[g] = static_cast<float>(zsum / static_cast<double>(gs));
-    }
+    });
     return total;
 }
 
@@ -227,9 +225,8 @@ template <dense_matrix M>
     const float hi = static_cast<float>(max_level);
     const detail::Grouping gr{w.rows, w.cols, options.group_size, options.axis};
     const std::size_t groups = gr.groups(), gs = gr.group_size;
-    const std::vector<float> wg = detail::gather_groups(w, gr);
+    const detail::GroupValues wg(w, gr);
 
-    std::vector<float> qscale(groups), zero(groups);
     std::vector<std::uint8_t> q(gr.size());
     HqqQuantized out;
     out.nbits = options.nbits;
@@ -239,16 +236,13 @@ template <dense_matrix M>
     out.zero = Matrix<float>(gr.meta_rows(), gr.meta_cols());
 
     if (options.mode == HqqMode::improved) {
-        for (std::size_t g = 0; g < groups; ++g) {
-            float s = 0, z = 0;
-            detail::fit_affine_group(wg.data() + g * gs, gs, max_level, q.data() + g * gs, s, z);
-            out.scale.flat()[g] = s;
-            out.zero.flat()[g] = z;
-        }
+        detail::fit_affine_groups(wg, groups, gs, max_level, q.data(), out.scale.flat().data(), out.zero.flat().data());
     } else {
         const bool round_zero = options.round_zero.value_or(options.nbits == 4);
-        for (std::size_t g = 0; g < groups; ++g)
-            detail::hqq_init_group(wg.data() + g * gs, gs, max_level, round_zero, qscale[g], zero[g]);
+        std::vector<float> qscale(groups), zero(groups);
+        wg.for_each([&](std::size_t g, const float* x) {
+            detail::hqq_init_group(x, gs, max_level, round_zero, qscale[g], zero[g]);
+        });
         if (options.optimize) {
             std::vector<float> next(groups);
             double beta = options.beta;
@@ -265,13 +259,13 @@ template <dense_matrix M>
                 }
             }
         }
-        for (std::size_t g = 0; g < groups; ++g) {
+        wg.for_each([&](std::size_t g, const float* x) {
             const float s = qscale[g], z = zero[g];
             for (std::size_t t = 0; t < gs; ++t)
-                q[g * gs + t] = static_cast<std::uint8_t>(detail::round_clamp(wg[g * gs + t] * s + z, hi));
+                q[g * gs + t] = static_cast<std::uint8_t>(detail::round_clamp(x[t] * s + z, hi));
             out.scale.flat()[g] = 1.0f / s;
             out.zero.flat()[g] = z;
-        }
+        });
     }
     out.wq = detail::scatter_planes(q, gr, detail::planes_for(max_level));
     return out;
