@@ -46,6 +46,7 @@ def load(path):
             "items": b.get("items_per_second"),
             "bytes": b.get("bytes_per_second"),
             "of_limit": b.get("of_limit"),
+            "vs_faithful": b.get("vs_faithful"),  # quantize/*_improved: time over faithful HQQ's
             "time": b.get("real_time"), "unit": b.get("time_unit", "ns"),
         })
     return data.get("context", {}), rows
@@ -70,7 +71,8 @@ def print_tables(rows):
             rate = f"{si(r['items'])}{unit}" if r["items"] else f"{r['time']:.3g} {r['unit']}"
             bw = f"{si(r['bytes'])}B/s" if r["bytes"] else ""
             ol = f"{r['of_limit']:.3f}" if r["of_limit"] is not None else ""
-            print(f"{r['name']:<{width}}  {rate:>18}  {bw:>12}  {ol:>8}")
+            extra = f"  {r['vs_faithful']:.2f}x faithful's time" if r.get("vs_faithful") is not None else ""
+            print(f"{r['name']:<{width}}  {rate:>18}  {bw:>12}  {ol:>8}{extra}")
 
 
 def roofline(rows, path):
