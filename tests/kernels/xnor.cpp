@@ -42,6 +42,29 @@ TEST_CASE("every ISA's xnor tile matches popcounts", "[kernels][xnor]") {
     }
 }
 
+TEST_CASE("every ISA's fused xnor dot tile writes k - 2 popcounts into a strided output", "[kernels][xnor]") {
+    for (isa i : available_isas()) {
+        const XnorKernels& kern = kernels_for<XnorKernels>(i);
+        INFO("isa " << name(i) << " tile " << kern.mr << " x " << kern.nr);
+        for (std::size_t kw : {1, 2, 7, 8, 64, 65}) {
+            const auto a = random_words(kern.mr * kw), b = random_words(kern.nr * kw);
+            const auto k = static_cast<std::int32_t>(64 * kw - 5);  // any k: the kernel only adds it
+            const std::size_t ldy = kern.nr + 3;
+            std::vector<std::int32_t> y(kern.mr * ldy, 0x5a5a5a5a);
+            kern.tile_dot(a.data(), b.data(), kw, k, y.data(), ldy);
+            for (std::size_t m = 0; m < kern.mr; ++m) {
+                for (std::size_t n = 0; n < kern.nr; ++n) {
+                    std::int32_t pc = 0;
+                    for (std::size_t j = 0; j < kw; ++j)
+                        pc += std::popcount(a[j * kern.mr + m] ^ b[j * kern.nr + n]);
+                    REQUIRE(y[m * ldy + n] == k - 2 * pc);
+                }
+                for (std::size_t n = kern.nr; n < ldy; ++n) REQUIRE(y[m * ldy + n] == 0x5a5a5a5a);  // untouched
+            }
+        }
+    }
+}
+
 TEST_CASE("every ISA's xnor row kernel matches popcounts", "[kernels][xnor]") {
     for (isa i : available_isas()) {
         const XnorKernels& kern = kernels_for<XnorKernels>(i);

@@ -32,6 +32,8 @@
 // nc at a time, nc chosen so that a packed w block stays in L2 while every a panel (in L1)
 // sweeps it; each mr x nr tile goes through the microkernel into a small buffer, then the
 // epilogue writes it (edge tiles: the padded rows and columns are computed and dropped).
+// The int32 product's full tiles take the fused kernel instead, which writes k - 2 pc
+// straight from its accumulators.
 #pragma once
 
 #include <algorithm>
@@ -39,6 +41,7 @@
 #include <cstdint>
 #include <limits>
 #include <span>
+#include <type_traits>
 
 #include "../arch/dispatch.hpp"
 #include "../core/checks.hpp"
@@ -84,11 +87,16 @@ inline std::uint64_t* pack_buffer(int slot, std::size_t words) {
     return buffers[slot].data();
 }
 
+/// Marks a product without a fused full-tile kernel (xnor_tiles' `full` argument).
+struct no_full_tile {};
+
 /// Runs the microkernel over rows [m0, m1) of a and rows [n0, n1) of b (both kw words a
-/// row) and hands every tile to epi(pc, ldp, i0, rows, j0, cols).
-template <class Epi>
+/// row) and hands every tile to epi(pc, ldp, i0, rows, j0, cols); or, if `full` is given,
+/// full tiles to full(a_panel, b_panel, i0, j0) instead (a kernel with the epilogue fused).
+template <class Epi, class Full = no_full_tile>
 void xnor_tiles(const XnorKernels& kern, const std::uint64_t* a, std::size_t a_stride, std::size_t m0, std::size_t m1,
-                const std::uint64_t* b, std::size_t b_stride, std::size_t n0, std::size_t n1, std::size_t kw, Epi&& epi) {
+                const std::uint64_t* b, std::size_t b_stride, std::size_t n0, std::size_t n1, std::size_t kw, Epi&& epi,
+                Full&& full = {}) {
     if (m0 >= m1 || n0 >= n1) return;
     const std::size_t mr = kern.mr, nr = kern.nr;
     const std::size_t a_panels = (m1 - m0 + mr - 1) / mr;
@@ -111,7 +119,14 @@ void xnor_tiles(const XnorKernels& kern, const std::uint64_t* a, std::size_t a_s
             const std::uint64_t* ap = a_pack + p * mr * kw;
             for (std::size_t q = 0; q < b_panels; ++q) {
                 const std::size_t j0 = jc + q * nr, cols = std::min(nr, cols_c - q * nr);
-                kern.tile(ap, b_pack + q * nr * kw, kw, pc);
+                const std::uint64_t* bp = b_pack + q * nr * kw;
+                if constexpr (!std::is_same_v<std::remove_cvref_t<Full>, no_full_tile>) {
+                    if (rows == mr && cols == nr) {
+                        full(ap, bp, i0, j0);
+                        continue;
+                    }
+                }
+                kern.tile(ap, bp, kw, pc);
                 epi(pc, nr, i0, rows, j0, cols);
             }
         }
@@ -176,9 +191,13 @@ inline void xnor_gemm_int(const XnorKernels& kern, const BitView<enc::sign>& a, 
         }
         return;
     }
-    xnor_tiles(kern, a.data, a.stride, b.row_begin, b.row_end, w.data, w.stride, b.col_begin, b.col_end, a.row_words,
-               [&](const std::uint32_t* pc, std::size_t ldp, std::size_t i0, std::size_t rows, std::size_t j0,
-                   std::size_t cols) { kern.finish_dot(pc, ldp, rows, cols, k, &y(i0, j0), y.ld); });
+    xnor_tiles(
+        kern, a.data, a.stride, b.row_begin, b.row_end, w.data, w.stride, b.col_begin, b.col_end, a.row_words,
+        [&](const std::uint32_t* pc, std::size_t ldp, std::size_t i0, std::size_t rows, std::size_t j0,
+            std::size_t cols) { kern.finish_dot(pc, ldp, rows, cols, k, &y(i0, j0), y.ld); },
+        [&](const std::uint64_t* ap, const std::uint64_t* bp, std::size_t i0, std::size_t j0) {
+            kern.tile_dot(ap, bp, a.row_words, k, &y(i0, j0), y.ld);
+        });
 }
 
 inline void xnor_gemm_float(const XnorKernels& kern, const BitView<enc::sign>& a, const BitView<enc::sign>& w,

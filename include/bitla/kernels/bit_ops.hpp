@@ -14,6 +14,8 @@
 //   broadcast(p)                           *p in every lane
 //   xor_popcount_add(acc, a, b)            acc + popcount(a ^ b), lane by lane
 //   store_u32(out, acc)                    the lanes (each < 2^32) as lanes uint32 at out
+//   store_dot_i32(out, acc, k)             k - 2 * lane (each lane <= k < 2^31) as lanes
+//                                          int32 at out: the +-1 dot product of a sum
 //   reduce(acc)                            the sum of the lanes
 //
 // Everything here is compiled into one translation unit per ISA (runtime dispatch), so every

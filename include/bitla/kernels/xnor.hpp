@@ -37,6 +37,10 @@ struct XnorKernels {
 
     /// out (mr x nr, ld nr) = popcount sums of the packed panels a and b over kw words.
     void (*tile)(const std::uint64_t* a, const std::uint64_t* b, std::size_t kw, std::uint32_t* out) = nullptr;
+    /// y (mr x nr int32, ld ldy) = k - 2 * those sums: `tile` and `finish_dot` of a full tile
+    /// in one call, from the accumulators (no popcount buffer, no second call).
+    void (*tile_dot)(const std::uint64_t* a, const std::uint64_t* b, std::size_t kw, std::int32_t k, std::int32_t* y,
+                     std::size_t ldy) = nullptr;
     /// out[r] = sum_j popcount(a[j] ^ w[r * stride + j]), r < rows, j < kw (kw a multiple of 8).
     void (*rows)(const std::uint64_t* a, const std::uint64_t* w, std::size_t stride, std::size_t rows, std::size_t kw,
                  std::uint32_t* out) = nullptr;
@@ -62,12 +66,18 @@ struct XnorKernels {
 
 namespace kernels {
 
+/// The mr x nr / lanes accumulator registers of one tile.
 template <class Arch>
-void xor_popcount_tile(const std::uint64_t* BITLA_RESTRICT a, const std::uint64_t* BITLA_RESTRICT b, std::size_t kw,
-                       std::uint32_t* BITLA_RESTRICT out) noexcept {
+using tile_acc = typename bit_ops<Arch>::reg[bit_ops<Arch>::mr][bit_ops<Arch>::nr / bit_ops<Arch>::lanes];
+
+// The accumulation loop of both tile kernels, always inlined into them so the
+// accumulators stay in registers from the first word to the last store.
+template <class Arch>
+BITLA_ALWAYS_INLINE void xor_popcount_accumulate(const std::uint64_t* BITLA_RESTRICT a,
+                                                 const std::uint64_t* BITLA_RESTRICT b, std::size_t kw,
+                                                 tile_acc<Arch>& acc) noexcept {
     using O = bit_ops<Arch>;
     constexpr std::size_t mr = O::mr, nr = O::nr, lanes = O::lanes, nv = nr / lanes;
-    typename O::reg acc[mr][nv];
 #pragma GCC unroll 64
     for (std::size_t i = 0; i < mr; ++i)
 #pragma GCC unroll 64
@@ -83,10 +93,32 @@ void xor_popcount_tile(const std::uint64_t* BITLA_RESTRICT a, const std::uint64_
             for (std::size_t v = 0; v < nv; ++v) acc[i][v] = O::xor_popcount_add(acc[i][v], ai, bv[v]);
         }
     }
+}
+
+template <class Arch>
+void xor_popcount_tile(const std::uint64_t* BITLA_RESTRICT a, const std::uint64_t* BITLA_RESTRICT b, std::size_t kw,
+                       std::uint32_t* BITLA_RESTRICT out) noexcept {
+    using O = bit_ops<Arch>;
+    constexpr std::size_t mr = O::mr, nr = O::nr, lanes = O::lanes, nv = nr / lanes;
+    tile_acc<Arch> acc;
+    xor_popcount_accumulate<Arch>(a, b, kw, acc);
 #pragma GCC unroll 64
     for (std::size_t i = 0; i < mr; ++i)
 #pragma GCC unroll 64
         for (std::size_t v = 0; v < nv; ++v) O::store_u32(out + i * nr + v * lanes, acc[i][v]);
+}
+
+template <class Arch>
+void xor_popcount_tile_dot(const std::uint64_t* BITLA_RESTRICT a, const std::uint64_t* BITLA_RESTRICT b,
+                           std::size_t kw, std::int32_t k, std::int32_t* BITLA_RESTRICT y, std::size_t ldy) noexcept {
+    using O = bit_ops<Arch>;
+    constexpr std::size_t mr = O::mr, nr = O::nr, lanes = O::lanes, nv = nr / lanes;
+    tile_acc<Arch> acc;
+    xor_popcount_accumulate<Arch>(a, b, kw, acc);
+#pragma GCC unroll 64
+    for (std::size_t i = 0; i < mr; ++i)
+#pragma GCC unroll 64
+        for (std::size_t v = 0; v < nv; ++v) O::store_dot_i32(y + i * ldy + v * lanes, acc[i][v], k);
 }
 
 template <class Arch>
@@ -128,8 +160,8 @@ BITLA_ALWAYS_INLINE void for_tile_rows(std::size_t rows, std::size_t cols, F&& r
 }
 
 template <class Arch>
-void finish_dot(const std::uint32_t* pc, std::size_t ldp, std::size_t rows, std::size_t cols, std::int32_t k,
-                std::int32_t* y, std::size_t ldy) noexcept {
+void finish_dot(const std::uint32_t* BITLA_RESTRICT pc, std::size_t ldp, std::size_t rows, std::size_t cols,
+                std::int32_t k, std::int32_t* BITLA_RESTRICT y, std::size_t ldy) noexcept {
     for_tile_rows<Arch>(rows, cols, [&](std::size_t i, auto n_cols) {
         const std::uint32_t* p = pc + i * ldp;
         std::int32_t* out = y + i * ldy;
@@ -138,8 +170,9 @@ void finish_dot(const std::uint32_t* pc, std::size_t ldp, std::size_t rows, std:
 }
 
 template <class Arch>
-void finish_scaled(const std::uint32_t* pc, std::size_t ldp, std::size_t rows, std::size_t cols, std::int32_t k,
-                   const float* a_scale, const float* w_scale, float* y, std::size_t ldy) noexcept {
+void finish_scaled(const std::uint32_t* BITLA_RESTRICT pc, std::size_t ldp, std::size_t rows, std::size_t cols,
+                   std::int32_t k, const float* BITLA_RESTRICT a_scale, const float* BITLA_RESTRICT w_scale,
+                   float* BITLA_RESTRICT y, std::size_t ldy) noexcept {
     for_tile_rows<Arch>(rows, cols, [&](std::size_t i, auto n_cols) {
         const std::uint32_t* p = pc + i * ldp;
         float* out = y + i * ldy;
@@ -154,8 +187,8 @@ void finish_scaled(const std::uint32_t* pc, std::size_t ldp, std::size_t rows, s
 }
 
 template <class Arch>
-void finish_distance(const std::uint32_t* pc, std::size_t ldp, std::size_t rows, std::size_t cols, std::uint32_t* y,
-                     std::size_t ldy) noexcept {
+void finish_distance(const std::uint32_t* BITLA_RESTRICT pc, std::size_t ldp, std::size_t rows, std::size_t cols,
+                     std::uint32_t* BITLA_RESTRICT y, std::size_t ldy) noexcept {
     for_tile_rows<Arch>(rows, cols, [&](std::size_t i, auto n_cols) {
         for (std::size_t n = 0; n < n_cols; ++n) y[i * ldy + n] = pc[i * ldp + n];
     });
@@ -203,6 +236,7 @@ XnorKernels XnorKernels::make() noexcept {
     k.mr = O::mr;
     k.nr = O::nr;
     k.tile = &kernels::xor_popcount_tile<Arch>;
+    k.tile_dot = &kernels::xor_popcount_tile_dot<Arch>;
     k.rows = &kernels::xor_popcount_rows<Arch>;
     k.finish_dot = &kernels::finish_dot<Arch>;
     k.finish_scaled = &kernels::finish_scaled<Arch>;

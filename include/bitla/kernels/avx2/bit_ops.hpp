@@ -34,6 +34,11 @@ struct bit_ops<arch::avx2> {
         const __m256i packed = _mm256_permutevar8x32_epi32(acc, _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6));
         _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm256_castsi256_si128(packed));
     }
+    static void store_dot_i32(std::int32_t* out, reg acc, std::int32_t k) noexcept {
+        const __m256i dot = _mm256_sub_epi64(_mm256_set1_epi64x(k), _mm256_add_epi64(acc, acc));
+        const __m256i packed = _mm256_permutevar8x32_epi32(dot, _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm256_castsi256_si128(packed));
+    }
     static std::uint64_t reduce(reg acc) noexcept {
         const __m128i s = _mm_add_epi64(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
         return static_cast<std::uint64_t>(_mm_cvtsi128_si64(s)) + static_cast<std::uint64_t>(_mm_extract_epi64(s, 1));

@@ -25,6 +25,10 @@ struct avx512_ops {
         // The maskz forms: GCC 12 warns that the plain ones read an undefined register.
         _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm512_maskz_cvtepi64_epi32(0xff, acc));
     }
+    static void store_dot_i32(std::int32_t* out, reg acc, std::int32_t k) noexcept {
+        const __m512i dot = _mm512_sub_epi64(_mm512_set1_epi64(k), _mm512_add_epi64(acc, acc));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm512_maskz_cvtepi64_epi32(0xff, dot));
+    }
     static std::uint64_t reduce(reg acc) noexcept {
         const __m256i h = _mm256_add_epi64(_mm512_maskz_extracti64x4_epi64(0xf, acc, 0),
                                            _mm512_maskz_extracti64x4_epi64(0xf, acc, 1));

@@ -22,6 +22,9 @@ struct bit_ops<arch::generic> {
         return acc + static_cast<reg>(std::popcount(a ^ b));
     }
     static void store_u32(std::uint32_t* out, reg acc) noexcept { *out = static_cast<std::uint32_t>(acc); }
+    static void store_dot_i32(std::int32_t* out, reg acc, std::int32_t k) noexcept {
+        *out = static_cast<std::int32_t>(std::int64_t{k} - 2 * static_cast<std::int64_t>(acc));
+    }
     static std::uint64_t reduce(reg acc) noexcept { return acc; }
 };
 
