@@ -152,17 +152,23 @@ public:
     /// For every lane: the codes of grid (a, s), then the least-squares grid through them
     /// and its SSE.
     void assign_refit(const lane4* a, const lane4* s, LaneGrids& out) const {
-        lane4 inv[V], sq[V] = {}, sqq[V] = {}, sqw[V] = {};
-        for (std::size_t k = 0; k < V; ++k) inv[k] = splat4(1.0f) / s[k];
-        const lane4 hi = hi_;
+        // The hot loop, with both vectors spelled out so the sums stay in registers at
+        // any optimisation level (arrays indexed by k only do once the loop is unrolled).
+        static_assert(V == 2);
+        const lane4 hi = hi_, a0 = a[0], a1 = a[1], inv0 = splat4(1.0f) / s[0], inv1 = splat4(1.0f) / s[1];
+        lane4 sq0{}, sq1{}, sqq0{}, sqq1{}, sqw0{}, sqw1{};
         const lane4* d = d_.data();
-        for (std::size_t t = 0; t < n_; ++t, d += V)
-            for (std::size_t k = 0; k < V; ++k) {
-                const lane4 q = round_clamp4((d[k] - a[k]) * inv[k], hi);
-                sq[k] += q;
-                sqq[k] += q * q;
-                sqw[k] += q * d[k];
-            }
+        for (std::size_t t = 0; t < n_; ++t, d += V) {
+            const lane4 d0 = d[0], d1 = d[1];
+            const lane4 q0 = round_clamp4((d0 - a0) * inv0, hi), q1 = round_clamp4((d1 - a1) * inv1, hi);
+            sq0 += q0;
+            sq1 += q1;
+            sqq0 += q0 * q0;
+            sqq1 += q1 * q1;
+            sqw0 += q0 * d0;
+            sqw1 += q1 * d1;
+        }
+        const lane4 sq[V] = {sq0, sq1}, sqq[V] = {sqq0, sqq1}, sqw[V] = {sqw0, sqw1};
         const lane4 rn = splat4(1.0f / static_cast<float>(n_)), one = splat4(1.0f), zero{};
         for (std::size_t k = 0; k < V; ++k) {
             const lane4 qbar = sq[k] * rn;
