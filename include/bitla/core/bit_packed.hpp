@@ -87,11 +87,7 @@ public:
     /// The values as a dense matrix of T (+-1 or 0/1).
     template <class T = float>
     [[nodiscard]] Matrix<T> unpack() const {
-        Matrix<T> out(rows(), cols());
-        const auto v = view();
-        for (std::size_t r = 0; r < rows(); ++r)
-            for (std::size_t c = 0; c < cols(); ++c) out(r, c) = static_cast<T>(v(r, c));
-        return out;
+        return detail::unpack_view<T>(view());
     }
 
     [[nodiscard]] bool operator==(const BitPacked& o) const noexcept { return store_ == o.store_; }

@@ -131,6 +131,15 @@ void check_finite(const MatrixView<T>& v, std::string_view name) {
     }
 }
 
+/// A packed view's values as a dense rows x cols matrix of T (every owner's unpack()).
+template <class T, class V>
+[[nodiscard]] Matrix<T> unpack_view(const V& v) {
+    Matrix<T> out(v.rows, v.cols);
+    for (std::size_t r = 0; r < v.rows; ++r)
+        for (std::size_t c = 0; c < v.cols; ++c) out(r, c) = static_cast<T>(v(r, c));
+    return out;
+}
+
 /// True when the byte ranges [a0, a1) and [b0, b1) intersect.
 inline bool overlaps(const void* a0, const void* a1, const void* b0, const void* b1) {
     const auto pa0 = reinterpret_cast<std::uintptr_t>(a0), pa1 = reinterpret_cast<std::uintptr_t>(a1);

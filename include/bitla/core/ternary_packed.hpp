@@ -142,11 +142,7 @@ public:
 
     template <class T = float>
     [[nodiscard]] Matrix<T> unpack() const {
-        Matrix<T> out(rows_, cols_);
-        const auto v = view();
-        for (std::size_t r = 0; r < rows_; ++r)
-            for (std::size_t c = 0; c < cols_; ++c) out(r, c) = static_cast<T>(v(r, c));
-        return out;
+        return detail::unpack_view<T>(view());
     }
 
     [[nodiscard]] bool operator==(const TernaryPacked& o) const noexcept {
