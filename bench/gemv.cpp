@@ -172,6 +172,30 @@ void gemv_add(benchmark::State& state, Format f, bitla::AddVariant variant, unsi
     state.counters["limit_GBps"] = dram_read_add(threads) / 1e9;
 }
 
+/// Float activations (the dot_f32 path): same weights, same bytes read.
+void gemv_add_f32(benchmark::State& state, Format f) {
+    const auto& ws = matrices(f);
+    bitla::ThreadPool pool(1);
+    std::mt19937 rng(3);
+    std::normal_distribution<float> nd(0.0f, 1.0f);
+    std::vector<float> x(gemv_k), y(gemv_n);
+    for (auto& e : x) e = nd(rng);
+    bitla::AddOptions opt;
+    opt.pool = &pool;
+    std::size_t i = 0;
+    for (auto _ : state) {
+        bitla::gemv(std::span<const float>(x), ws[i], std::span<float>(y), opt);
+        benchmark::DoNotOptimize(y.data());
+        i = (i + 1) % ws.size();
+    }
+    const double bytes = double(ws[0].bytes());
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * gemv_n * gemv_k));
+    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * bytes));
+    state.counters["of_limit"] = benchmark::Counter(bytes / dram_read_add(1), benchmark::Counter::kIsIterationInvariantRate);
+    state.counters["bits_per_weight"] = bytes * 8 / double(gemv_n * gemv_k);
+    state.counters["limit_GBps"] = dram_read_add(1) / 1e9;
+}
+
 const char* format_name(Format f) {
     switch (f) {
         case Format::binary: return "binary";
@@ -196,6 +220,8 @@ const int registered = [] {
             ->Unit(benchmark::kMicrosecond)->MinTime(1.0)->UseRealTime();
         benchmark::RegisterBenchmark(("gemv/" + n + "_2threads" + shape).c_str(), gemv_add, f,
                                      bitla::AddVariant::automatic, 2u)
+            ->Unit(benchmark::kMicrosecond)->MinTime(1.0)->UseRealTime();
+        benchmark::RegisterBenchmark(("gemv/" + n + "_f32" + shape).c_str(), gemv_add_f32, f)
             ->Unit(benchmark::kMicrosecond)->MinTime(1.0)->UseRealTime();
     }
     return 0;

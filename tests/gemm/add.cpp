@@ -285,6 +285,107 @@ TEST_CASE("per-row and per-tensor scales and float activations", "[add][float]")
     }
 }
 
+TEST_CASE("bits GEMV with bit-sliced activations at the extremes", "[add][exact][gemv]") {
+    // All x = -128 against all-ones / all-(+1) weights: the largest sums the bits GEMV's two
+    // accumulators (codes 0/1 and 0/2) hold; mixed rows alongside; K up to 4 superblocks + 1.
+    for (std::size_t k : {1023, 1024, 4097}) {
+        Matrix<std::int8_t> x(1, k);
+        for (auto& v : x.flat()) v = -128;
+        Matrix<int> ones(11, k), signs(11, k);
+        for (auto& v : ones.flat()) v = 1;
+        for (auto& v : signs.flat()) v = 1;
+        const auto mixed = random_ints<int>(11, k, 0, 1);
+        for (std::size_t c = 0; c < k; ++c) ones(5, c) = mixed(5, c), signs(7, c) = 2 * mixed(7, c) - 1;
+        const auto w01 = BitPacked<enc::zero_one>::from_values(ones);
+        const auto wsg = BitPacked<enc::sign>::from_values(signs);
+        for (isa i : available_isas()) {
+            ScopedIsaLimit limit(i);
+            INFO("K = " << k << " isa " << name(i));
+            Matrix<std::int32_t> y(1, 11);
+            gemm(x, pack_add(w01), y);
+            REQUIRE(equal(y, ref_product(x, w01)));
+            gemm(x, pack_add(wsg), y);
+            REQUIRE(equal(y, ref_product(x, wsg)));
+        }
+    }
+}
+
+TEST_CASE("float GEMV (M = 1) within the K-derived bound for every row tile and K edge", "[add][float][gemv]") {
+    const std::size_t ks[] = {1, 63, 64, 65, 511, 513, 4097};
+    std::normal_distribution<float> nd(0, 1);
+    for (Fmt f : all_formats)
+        for (std::size_t k : ks) {
+            const std::size_t n = 1 + (k + static_cast<std::size_t>(f)) % 19;
+            Matrix<float> xf(1, k);
+            for (auto& v : xf.flat()) v = nd(gen());
+            std::vector<float> rs(n), rz(n), bias(n);
+            for (std::size_t j = 0; j < n; ++j) rs[j] = 0.1f * float(j + 1), rz[j] = 0.01f * float(j), bias[j] = 0.5f;
+            Matrix<std::int8_t> xi(1, k);
+            const Case c = make_case(f, n, k, xi, WeightScales::per_row(rs, rz));
+            double xsf = 0;
+            for (std::size_t q = 0; q < k; ++q) xsf += xf(0, q);
+            for (isa i : available_isas()) {
+                ScopedIsaLimit limit(i);
+                INFO(fmt_name(f) << " N = " << n << " K = " << k << " isa " << name(i));
+                std::vector<float> y(n, -7.0f);
+                AddOptions opt;
+                opt.bias = bias;
+                gemv(std::span<const float>(xf.data(), k), c.packed, std::span<float>(y), opt);
+                bool ok = true;
+                for (std::size_t b = 0; b < n; ++b) {
+                    double df = 0, mf = 0;
+                    for (std::size_t q = 0; q < k; ++q)
+                        df += double(xf(0, q)) * c.values(b, q), mf += std::fabs(xf(0, q) * c.values(b, q));
+                    const double want = rs[b] * df + rz[b] * xsf + bias[b];
+                    ok = ok && std::fabs(y[b] - want) <= 1e-6 * (k + 8) * (rs[b] * mf * 3 + std::fabs(rz[b] * xsf) + 1);
+                }
+                REQUIRE(ok);
+            }
+        }
+}
+
+TEST_CASE("float GEMV (M = 1) with grouped scales and the HQQ zero fold", "[add][float][groups]") {
+    // G = 8 .. 128 (lane 8 .. 64: superblock flushes every 2 .. 16 steps), 17 groups.
+    std::normal_distribution<float> nd(0, 1);
+    for (Fmt f : {Fmt::planes2, Fmt::planes3, Fmt::tern_code2, Fmt::tern_base3, Fmt::sign, Fmt::planes8})
+        for (std::size_t g : {8, 24, 64, 128}) {
+            const std::size_t k = g * 17, n = 11;
+            Matrix<float> xf(1, k);
+            for (auto& v : xf.flat()) v = nd(gen());
+            Matrix<float> scale(n, 17), zero(n, 17);
+            std::uniform_real_distribution<float> ds(0.001f, 0.1f), dz(0.0f, 3.0f);
+            for (auto& v : scale.flat()) v = ds(gen());
+            for (auto& v : zero.flat()) v = dz(gen());
+            Matrix<std::int8_t> xi(1, k);
+            const Case c = make_case(f, n, k, xi, WeightScales::hqq(scale, zero, g));
+            const AddLayout& l = c.packed.layout();
+            for (isa i : available_isas()) {
+                ScopedIsaLimit limit(i);
+                INFO(fmt_name(f) << " G = " << g << " isa " << name(i));
+                std::vector<float> y(n);
+                gemv(std::span<const float>(xf.data(), k), c.packed, std::span<float>(y));
+                bool ok = true;
+                for (std::size_t j = 0; j < n; ++j) {
+                    double want = 0, mag = 0;
+                    for (std::size_t q = 0; q < 17; ++q) {
+                        const double sp = detail::half_to_float(detail::float_to_half(l.q_mul * scale(j, q)));
+                        const double up = detail::half_to_float(
+                            detail::float_to_half(static_cast<float>(l.q_add) * scale(j, q) - zero(j, q) * scale(j, q)));
+                        double dq = 0, xs = 0, aq = 0;
+                        for (std::size_t kk = q * g; kk < (q + 1) * g; ++kk) {
+                            const double code = (c.values(j, kk) - l.q_add) / l.q_mul;
+                            dq += double(xf(0, kk)) * code, aq += std::fabs(xf(0, kk) * code), xs += xf(0, kk);
+                        }
+                        want += sp * dq + up * xs;
+                        mag += std::fabs(sp) * aq + std::fabs(up * xs);
+                    }
+                    ok = ok && std::fabs(y[j] - want) <= 1e-6 * (k + 8) * (mag + 1);
+                }
+                REQUIRE(ok);
+            }
+        }
+}
+
 TEST_CASE("gemm_rows computes one range in the caller's thread", "[add][rows]") {
     const std::size_t k = 300, m = 2, n = 11;
     const auto x = random_ints<std::int8_t>(m, k, -128, 127);

@@ -43,6 +43,15 @@
 //     logical byte o of row n  ->  row_offset(n) + phys(o)
 //       row_offset(n) = (n / 8)·8·row_bytes + (n % 8)·64,  phys(o) = (o / 64)·64·8 + o % 64
 //
+// Bit-sliced activations (bits codes, no groups: lane 64, so the steps are whole 8-step code
+// blocks). A 64-byte code block of a row holds steps 8B .. 8B+7; its byte 8s + j holds step
+// s's codes for bytes 8j .. 8j+7, bit b for byte 8j + b. The activations copied so that
+//
+//     xb[512B + 64b + 8s + j] = x(step 8B + s, byte 8j + b)         (`bit_slice`)
+//
+// make bit b of every code byte of the block (c >> b & 1) multiply one 64-byte register of
+// xb: the bits GEMV decodes 512 weights with shifts and ands, no mask per 64 weights.
+//
 // Rows within a panel are 64 bytes apart (kernel tiles never cross a panel); storage is
 // padded to whole panels (padding rows are zero codes and zero metadata).
 #pragma once
@@ -111,6 +120,11 @@ struct AddLayout {
     /// Bytes from the start of the storage to row n's pointer.
     [[nodiscard]] constexpr std::size_t row_offset(std::size_t n) const noexcept {
         return n / panel * panel * row_bytes + n % panel * 64;
+    }
+    /// Bit-sliced activations (bits, ungrouped): the step-order index that byte i of xb holds.
+    [[nodiscard]] static constexpr std::size_t bit_slice(std::size_t i) noexcept {
+        const std::size_t b = i / 64 % 8, s = i / 8 % 8, j = i % 8;
+        return i / 512 * 512 + 64 * s + 8 * j + b;
     }
     /// Storage bytes of `rows` rows (whole panels).
     [[nodiscard]] constexpr std::size_t storage_bytes(std::size_t rows) const noexcept {

@@ -25,7 +25,8 @@
 // default driver splits N over `default_pool()` (or `opts.pool`); results never depend on the
 // split. GEMV (M = 1, int8, dot-product form, layouts `gemv_supported`) skips the tiles: the
 // rows kernel (AddKernels::gemv_i8) streams the thread's contiguous row range in one call
-// per 512 rows, with the grouped epilogue fused in, into thread-local scratch.
+// per 512 rows, with the grouped epilogue fused in, into thread-local scratch; for ungrouped
+// bits weights `prepare` also keeps the row bit-sliced (AddLayout::bit_slice) for that kernel.
 //
 // Variants (AddOptions::variant): `dot_product` uses u8·s8 dot products (vpdpbusd where
 // the CPU has VNNI, else vpmaddubsw); `add_only` adds activations under the codes' bit
@@ -81,6 +82,7 @@ private:
     std::size_t rows_ = 0, cols_ = 0, stride_ = 0, groups_ = 0;
     AddLayout layout_;
     AlignedBuffer<std::int8_t> xi_;
+    AlignedBuffer<std::int8_t> xb_;       ///< M = 1, bits, ungrouped: xi_ bit-sliced (GEMV), else empty
     AlignedBuffer<float> xf_;
     std::vector<float> group_sum_;        ///< rows x groups (exact for int8)
     std::vector<long long> sum_i_;        ///< rows: Σx (int8)
@@ -143,6 +145,11 @@ AddActivations prepare_view(MatrixView<const T> x, std::span<const float> scale,
             a.sum_f_[m] = static_cast<float>(total);
         }
     }
+    if constexpr (std::is_same_v<T, std::int8_t>)
+        if (x.rows == 1 && l.codes == AddCodes::bits && l.groups == 0) {
+            a.xb_ = AlignedBuffer<std::int8_t>(l.kp);
+            for (std::size_t i = 0; i < l.kp; ++i) a.xb_[i] = a.xi_[AddLayout::bit_slice(i)];
+        }
     return a;
 }
 
@@ -272,6 +279,7 @@ struct AddDriver {
             const std::size_t rows = std::min(gemv_slice, n1 - s0);
             AddRowsArgs r;
             r.x = a.xi_.data();
+            r.xb = a.xb_.size() != 0 ? a.xb_.data() : nullptr;
             r.xs = a.group_sum_.data();
             r.w = w.data();
             r.first = s0;

@@ -18,11 +18,16 @@
 //
 //   dot_i8   u8·s8 dot products: vpdpbusd (VNNI) or vpmaddubsw + vpmaddwd
 //   add_i8   multiplication-free: the codes' bit-planes as masks, masked int16 adds
-//   dot_f32  float activations: codes times floats
+//   dot_f32  float activations: codes times floats, fp32 accumulation (AVX-512: m = 1 tiles
+//            vectorised, x added under the code masks (bits) or codes widened to floats and
+//            multiplied in; m > 1 uses the generic kernel)
 //   mr, nr   the largest tile the ISA's registers hold (dot_i8 / add_i8 / dot_f32 alike)
 //   gemv_i8  one activation row against many weight rows (AddRowsArgs): GEMV's kernel,
 //            with the grouped epilogue fused in (an exception to "no scaling inside" that
-//            saves a pass over the chunk sums; everything else stays in the driver)
+//            saves a pass over the chunk sums; everything else stays in the driver). For
+//            ungrouped bits codes the driver also passes the activations bit-sliced
+//            (AddLayout::bit_slice, AddRowsArgs::xb): AVX-512 then decodes 512 weights per
+//            64-byte load with shifts and ands (no mask per 64 weights); a kernel may ignore xb
 //   groups   y = Σ_g s[g]·c[g] + u[g]·xs[g] over `groups` groups (s, u fp16 from the row,
 //            c the group sums as float, xs the activation's group sums): the grouped epilogue
 #pragma once
@@ -56,6 +61,7 @@ struct AddTileArgs {
 ///                        superblock flush, 16 groups at once (group_size == lane)
 struct AddRowsArgs {
     const std::int8_t* x = nullptr;  ///< permuted activations (one row, kp bytes)
+    const std::int8_t* xb = nullptr; ///< bits codes, ungrouped: x bit-sliced (AddLayout::bit_slice), or nullptr
     const float* xs = nullptr;       ///< the activation's group sums (grouped), `groups` floats
     const std::uint8_t* w = nullptr; ///< the weights' storage (AddWeights::data): row n at l.row_offset(n)
     std::size_t first = 0;           ///< first weight row

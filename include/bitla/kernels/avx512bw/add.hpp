@@ -12,6 +12,10 @@
 // 64-byte load per 4 steps, shift + and; base3: one load per 5 steps, trit = (b >= 86) +
 // (b >= 171), then b = 3b mod 256 (two byte adds); planes: one masked add per plane.
 //
+// GEMV of bits codes without groups reads bit-sliced activations (core/add_layout.hpp):
+// per 512 weights and row one load, three shifts, eight ands and eight dot products.
+// dot_f32 (m = 1, n <= 4) accumulates in fp32 (see f32_tile); m > 1 stays generic.
+//
 // add_i8 (mr = nr = 2) is the multiplication-free form: each code bit-plane is a 64-bit
 // mask over the step and the activations, widened to int16, are added under it (the
 // plane of weight 2 adds x + x). int16 lanes are folded into the dword chunk lanes at every
@@ -276,23 +280,73 @@ struct Avx512Add {
         }
     }
 
+    /// Bits codes, ungrouped, with bit-sliced activations (core/add_layout.hpp, r.xb): one
+    /// 64-byte load per 512 weights and row, decoded by c, c >> 2, c >> 4, c >> 6 (three
+    /// shifts) each and-ed with 1 (bit 2h: codes 0/1, into lo) and 2 (bit 2h + 1: codes 0/2,
+    /// into hi, halved exactly at the end): 1 and + 1 dot product per 64 weights, no masks.
+    template <int NR>
+    static BITLA_ALWAYS_INLINE void gemv_bits_tile(const AddLayout& l, const AddRowsArgs& r, std::size_t n) noexcept {
+        const std::int8_t* xb = r.xb;
+        const std::uint8_t* p0 = r.w + l.row_offset(n);
+        const std::size_t bs = l.block_stride();
+        const std::uint8_t* code = p0 + l.phys(l.code_offset());
+        constexpr bool stream = NR == 8;
+        const std::uint8_t* pf = p0 + prefetch_bytes;
+        __m512i lo[NR], hi[NR];
+        for (int j = 0; j < NR; ++j) lo[j] = hi[j] = _mm512_setzero_si512();
+        const __m512i one = _mm512_set1_epi8(1), two = _mm512_set1_epi8(2);
+        const std::size_t blocks = l.steps / 8;  // steps: a multiple of 16 (lane 64)
+        for (std::size_t b = 0; b < blocks; ++b) {
+            const std::int8_t* xp = xb + 512 * b;
+            __m512i xv[8];
+            for (int i = 0; i < 8; ++i) xv[i] = _mm512_load_si512(xp + 64 * i);
+            const std::uint8_t* blk = code + b * bs;
+            for (int j = 0; j < NR; ++j) {
+                if constexpr (stream) {
+                    _mm_prefetch(reinterpret_cast<const char*>(pf), _MM_HINT_T0);
+                    pf += 64;
+                }
+                const __m512i c = _mm512_load_si512(blk + 64 * j);
+                const __m512i c2 = _mm512_srli_epi16(c, 2), c4 = _mm512_srli_epi16(c, 4), c6 = _mm512_srli_epi16(c, 6);
+                lo[j] = dp(lo[j], _mm512_and_si512(c, one), xv[0]);
+                hi[j] = dp(hi[j], _mm512_and_si512(c, two), xv[1]);
+                lo[j] = dp(lo[j], _mm512_and_si512(c2, one), xv[2]);
+                hi[j] = dp(hi[j], _mm512_and_si512(c2, two), xv[3]);
+                lo[j] = dp(lo[j], _mm512_and_si512(c4, one), xv[4]);
+                hi[j] = dp(hi[j], _mm512_and_si512(c4, two), xv[5]);
+                lo[j] = dp(lo[j], _mm512_and_si512(c6, one), xv[6]);
+                hi[j] = dp(hi[j], _mm512_and_si512(c6, two), xv[7]);
+            }
+        }
+        for (int j = 0; j < NR; ++j)
+            r.out_i[n - r.first + static_cast<std::size_t>(j)] =
+                hsum(_mm512_add_epi32(lo[j], _mm512_maskz_srai_epi32(0xffff, hi[j], 1)));
+    }
+
     /// Rows up to the first panel boundary one at a time, whole panels as 8-row tiles, the
     /// rest as 4-, 2- and 1-row tiles (all inside one panel).
-    template <AddCodes C>
+    template <AddCodes C, bool Sliced = false>
     static void gemv_rows(const AddLayout& l, const AddRowsArgs& r) noexcept {
+        const auto tile = [&]<int NR>(std::size_t n) __attribute__((always_inline)) {
+            if constexpr (Sliced) gemv_bits_tile<NR>(l, r, n);
+            else gemv_tile<C, NR>(l, r, n);
+        };
         std::size_t n = r.first;
         const std::size_t end = r.first + r.rows;
-        for (; n < end && n % l.panel != 0; ++n) gemv_tile<C, 1>(l, r, n);
-        for (; n + 8 <= end; n += 8) gemv_tile<C, 8>(l, r, n);
-        if (n + 4 <= end) gemv_tile<C, 4>(l, r, n), n += 4;
-        if (n + 2 <= end) gemv_tile<C, 2>(l, r, n), n += 2;
-        if (n < end) gemv_tile<C, 1>(l, r, n);
+        for (; n < end && n % l.panel != 0; ++n) tile.template operator()<1>(n);
+        for (; n + 8 <= end; n += 8) tile.template operator()<8>(n);
+        if (n + 4 <= end) tile.template operator()<4>(n), n += 4;
+        if (n + 2 <= end) tile.template operator()<2>(n), n += 2;
+        if (n < end) tile.template operator()<1>(n);
     }
 
     static void gemv_i8(const AddLayout& l, const AddRowsArgs& r) noexcept {
         if (l.panel != 8) return GenericAdd<Arch>::gemv_i8(l, r);
         switch (l.codes) {
-            case AddCodes::bits: return gemv_rows<AddCodes::bits>(l, r);
+            case AddCodes::bits:
+                if (r.xb != nullptr && r.out_f == nullptr && l.groups == 0 && l.lane == 64)
+                    return gemv_rows<AddCodes::bits, true>(l, r);
+                return gemv_rows<AddCodes::bits>(l, r);
             case AddCodes::code2: return gemv_rows<AddCodes::code2>(l, r);
             case AddCodes::base3: return gemv_rows<AddCodes::base3>(l, r);
             case AddCodes::planes: return GenericAdd<Arch>::gemv_i8(l, r);  // not gemv_supported
@@ -405,6 +459,156 @@ struct Avx512Add {
                 }
     }
 
+    // ---- dot_f32 at M = 1: float activations -------------------------------------------
+    //
+    // One activation row against NR <= 4 weight rows, fp32 accumulators acc[j][v] for the 4
+    // registers v of a step (floats 16v .. 16v+15). bits: x added under the 16-bit slices of
+    // the step's code word (one masked add per 16 weights); other codes: the step's code
+    // bytes (decoded as in dot_tile) widened to floats and multiplied in (vpmovzxbd, vcvtdq2ps,
+    // vfmadd). At a superblock flush, float lane i of register v belongs to dword lane
+    // 4v + i/4 (core/add_layout.hpp), so each chunk sum is a sum of four float lanes.
+
+    template <AddCodes C, int NR>
+    static void f32_tile(const AddLayout& l, const AddTileArgs& a) noexcept {
+        const auto* x = static_cast<const float*>(a.x);
+        auto* out = static_cast<float*>(a.out);
+        const std::uint8_t* w[NR];
+        #pragma GCC unroll 4
+        for (int j = 0; j < NR; ++j) w[j] = a.w + static_cast<std::size_t>(j) * a.w_stride;
+        __m512 acc[NR][4];
+        #pragma GCC unroll 4
+        for (int j = 0; j < NR; ++j)
+            #pragma GCC unroll 4
+            for (int v = 0; v < 4; ++v) acc[j][v] = _mm512_setzero_ps();
+        const __m512i one = _mm512_set1_epi8(1), two = _mm512_set1_epi8(2), three = _mm512_set1_epi8(3);
+        const __m512i t86 = _mm512_set1_epi8(static_cast<char>(86)), t171 = _mm512_set1_epi8(static_cast<char>(171));
+        const std::size_t cp = l.phys(l.code_offset()), bs = l.block_stride();
+        std::size_t since = 0, block = 0;
+
+        const auto flush_if_due = [&]() __attribute__((always_inline)) {
+            if (a.flush != 0 && ++since == a.flush) {
+                #pragma GCC unroll 4
+                for (int j = 0; j < NR; ++j) {
+                    float* o = out + static_cast<std::size_t>(j) * a.out_n + 16 * block;
+                    #pragma GCC unroll 4
+                    for (int v = 0; v < 4; ++v) {
+                        alignas(64) float f[16];
+                        _mm512_store_ps(f, acc[j][v]);
+                        #pragma GCC unroll 4
+                        for (int q = 0; q < 4; ++q) o[4 * v + q] = (f[4 * q] + f[4 * q + 1]) + (f[4 * q + 2] + f[4 * q + 3]);
+                        acc[j][v] = _mm512_setzero_ps();
+                    }
+                }
+                since = 0;
+                ++block;
+            }
+        };
+        const auto multiply = [&](std::size_t t, const __m512i (&q)[NR]) __attribute__((always_inline)) {
+            const float* xp = x + 64 * t;
+            const auto reg = [&]<int V>() __attribute__((always_inline)) {
+                const __m512 xv = _mm512_loadu_ps(xp + 16 * V);
+                #pragma GCC unroll 4
+                for (int j = 0; j < NR; ++j) {
+                    const __m128i b = _mm512_maskz_extracti32x4_epi32(0xf, q[j], V);
+                    const __m512 qf = _mm512_maskz_cvtepi32_ps(0xffff, _mm512_maskz_cvtepu8_epi32(0xffff, b));
+                    acc[j][V] = _mm512_fmadd_ps(qf, xv, acc[j][V]);
+                }
+            };
+            reg.template operator()<0>();
+            reg.template operator()<1>();
+            reg.template operator()<2>();
+            reg.template operator()<3>();
+            flush_if_due();
+        };
+
+        if constexpr (C == AddCodes::bits) {
+            for (std::size_t t = 0; t < a.steps; ++t) {
+                const float* xp = x + 64 * t;
+                #pragma GCC unroll 4
+                for (int v = 0; v < 4; ++v) {
+                    const __m512 xv = _mm512_loadu_ps(xp + 16 * v);
+                    #pragma GCC unroll 4
+                    for (int j = 0; j < NR; ++j) {
+                        std::uint16_t m;
+                        std::memcpy(&m, w[j] + cp + t / 8 * bs + 8 * (t % 8) + 2 * static_cast<std::size_t>(v), 2);
+                        acc[j][v] = _mm512_mask_add_ps(acc[j][v], _cvtu32_mask16(m), acc[j][v], xv);
+                    }
+                }
+                flush_if_due();
+            }
+        } else if constexpr (C == AddCodes::planes) {
+            const std::size_t stride = 8 * static_cast<std::size_t>(l.bits);
+            for (std::size_t t = 0; t < a.steps; ++t) {
+                __m512i q[NR];
+                #pragma GCC unroll 4
+                for (int j = 0; j < NR; ++j) {
+                    q[j] = _mm512_setzero_si512();
+                    for (int b = 0; b < l.bits; ++b)
+                        q[j] = _mm512_mask_add_epi8(q[j], mask_at(w[j] + l.phys(l.code_offset() + stride * t + 8 * static_cast<std::size_t>(b))),
+                                                    q[j], _mm512_set1_epi8(static_cast<char>(1 << b)));
+                }
+                multiply(t, q);
+            }
+        } else if constexpr (C == AddCodes::code2) {
+            for (std::size_t t0 = 0; t0 < a.steps; t0 += 4) {
+                __m512i c[NR];
+                #pragma GCC unroll 4
+                for (int j = 0; j < NR; ++j) c[j] = _mm512_load_si512(w[j] + cp + t0 / 4 * bs);
+                for (int s = 0; s < 4 && t0 + static_cast<std::size_t>(s) < a.steps; ++s) {
+                    __m512i q[NR];
+                    #pragma GCC unroll 4
+                    for (int j = 0; j < NR; ++j)
+                        q[j] = _mm512_and_si512(s == 0 ? c[j] : _mm512_srli_epi16(c[j], static_cast<unsigned>(2 * s)),
+                                                three);
+                    multiply(t0 + static_cast<std::size_t>(s), q);
+                }
+            }
+        } else {  // base3
+            for (std::size_t t0 = 0, b = 0; t0 < a.steps; t0 += 5, ++b) {
+                __m512i c[NR];
+                #pragma GCC unroll 4
+                for (int j = 0; j < NR; ++j) c[j] = _mm512_load_si512(w[j] + cp + b * bs);
+                for (int s = 0; s < 5 && t0 + static_cast<std::size_t>(s) < a.steps; ++s) {
+                    __m512i q[NR];
+                    #pragma GCC unroll 4
+                    for (int j = 0; j < NR; ++j) {
+                        const __mmask64 k1 = _mm512_cmpge_epu8_mask(c[j], t86);
+                        const __mmask64 k2 = _mm512_cmpge_epu8_mask(c[j], t171);
+                        q[j] = _mm512_mask_mov_epi8(_mm512_maskz_mov_epi8(k1, one), k2, two);
+                        c[j] = _mm512_add_epi8(_mm512_add_epi8(c[j], c[j]), c[j]);
+                    }
+                    multiply(t0 + static_cast<std::size_t>(s), q);
+                }
+            }
+        }
+        if (a.flush == 0)
+            #pragma GCC unroll 4
+            for (int j = 0; j < NR; ++j)
+                out[static_cast<std::size_t>(j) * a.out_n] =
+                    hsum_ps(_mm512_add_ps(_mm512_add_ps(acc[j][0], acc[j][1]), _mm512_add_ps(acc[j][2], acc[j][3])));
+    }
+
+    template <AddCodes C>
+    static void f32_rows(const AddLayout& l, const AddTileArgs& a) noexcept {
+        switch (a.n) {
+            case 1: return f32_tile<C, 1>(l, a);
+            case 2: return f32_tile<C, 2>(l, a);
+            case 3: return f32_tile<C, 3>(l, a);
+            default: return f32_tile<C, 4>(l, a);
+        }
+    }
+
+    /// M = 1 here (GEMV through the tiles); larger M tiles use the generic kernel.
+    static void dot_f32(const AddLayout& l, const AddTileArgs& a) noexcept {
+        if (a.m != 1 || a.n > 4) return GenericAdd<Arch>::dot_f32(l, a);
+        switch (l.codes) {
+            case AddCodes::bits: return f32_rows<AddCodes::bits>(l, a);
+            case AddCodes::code2: return f32_rows<AddCodes::code2>(l, a);
+            case AddCodes::base3: return f32_rows<AddCodes::base3>(l, a);
+            case AddCodes::planes: return f32_rows<AddCodes::planes>(l, a);
+        }
+    }
+
     // ---- dispatch on format and tile size ----------------------------------------------
 
     template <template <AddCodes, int, int> class Fn, AddCodes C, int MaxM, int MaxN>
@@ -499,7 +703,7 @@ template <class Arch>
 struct AddImpl<Arch, std::enable_if_t<(Arch::id >= isa::avx512bw)>> {
     static AddKernels family() noexcept {
         using K = Avx512Add<Arch>;
-        return {&K::dot_i8, &K::add_i8, &GenericAdd<Arch>::dot_f32, &K::groups, 4, 4, &K::gemv_i8};
+        return {&K::dot_i8, &K::add_i8, &K::dot_f32, &K::groups, 4, 4, &K::gemv_i8};
     }
 };
 
