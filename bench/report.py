@@ -76,12 +76,18 @@ def print_tables(rows):
 
 
 def roofline(rows, path):
-    limits = {r["name"]: r for r in rows if r["op"] == "limit"}
-    bw = next((r["bytes"] for n, r in limits.items() if n.startswith("limit/dram_read") and r["bytes"]), None)
-    peaks = [(n, r["items"]) for n, r in limits.items() if r["items"]]
+    """Log-log roofline: one sloped ceiling per measured read bandwidth (1 and 2 threads,
+    the best loop of each), one flat ceiling per measured compute peak, numbered points."""
+    limits = [r for r in rows if r["op"] == "limit"]
+    bws = {}
+    for r in limits:
+        if r["bytes"]:
+            key = "2 threads" if "2t" in r["name"] else "1 thread"
+            bws[key] = max(bws.get(key, 0), r["bytes"])
+    peaks = [(r["name"], r["items"]) for r in limits if r["items"]]
     points = [(r["name"], r["items"] / r["bytes"], r["items"]) for r in rows
               if r["op"] != "limit" and r["items"] and r["bytes"]]
-    W, H, L, R, T, B = 900, 560, 80, 260, 30, 60
+    W, H, L, R, T, B = 1180, 600, 80, 470, 30, 60
     xs = [p[1] for p in points] or [1.0]
     ys = [p[2] for p in points] + [p[1] for p in peaks] or [1e9]
     x0, x1 = 10 ** math.floor(math.log10(min(xs) / 2)), 10 ** math.ceil(math.log10(max(xs) * 2))
@@ -95,7 +101,7 @@ def roofline(rows, path):
 
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-family="sans-serif" font-size="11">',
            f'<rect width="{W}" height="{H}" fill="white"/>',
-           f'<text x="{L}" y="18" font-size="14">bitla roofline (measured ceilings, this machine, one run)</text>']
+           f'<text x="{L}" y="18" font-size="14">bitla roofline: measured ceilings and kernels, this machine, one run</text>']
     for e in range(int(math.log10(x0)), int(math.log10(x1)) + 1):
         x = px(10 ** e)
         out.append(f'<line x1="{x:.1f}" y1="{T}" x2="{x:.1f}" y2="{H - B}" stroke="#ddd"/>')
@@ -104,23 +110,26 @@ def roofline(rows, path):
         y = py(10 ** e)
         out.append(f'<line x1="{L}" y1="{y:.1f}" x2="{W - R}" y2="{y:.1f}" stroke="#ddd"/>')
         out.append(f'<text x="{L - 5}" y="{y + 4:.1f}" text-anchor="end">1e{e}</text>')
-    out.append(f'<text x="{(L + W - R) / 2}" y="{H - 20}" text-anchor="middle">operations per byte read</text>')
+    out.append(f'<text x="{(L + W - R) / 2}" y="{H - 20}" text-anchor="middle">operations per byte read '
+               f'(weights, MACs or pairs per byte)</text>')
     out.append(f'<text x="18" y="{(T + H - B) / 2}" transform="rotate(-90 18 {(T + H - B) / 2})" '
                f'text-anchor="middle">operations per second</text>')
-    if bw:
-        xa, xb = x0, x1
-        out.append(f'<line x1="{px(xa):.1f}" y1="{py(max(y0, bw * xa)):.1f}" x2="{px(min(xb, y1 / bw)):.1f}" '
-                   f'y2="{py(min(y1, bw * xb)):.1f}" stroke="#c00" stroke-width="2"/>')
-        out.append(f'<text x="{px(x0) + 5:.1f}" y="{py(bw * x0 * 1.5):.1f}" fill="#c00">DRAM read {si(bw)}B/s</text>')
+    for i, (label, bw) in enumerate(sorted(bws.items())):
+        color = ["#c00", "#e77"][i % 2]
+        xa, xb = x0, min(x1, y1 / bw)
+        out.append(f'<line x1="{px(xa):.1f}" y1="{py(max(y0, bw * xa)):.1f}" x2="{px(xb):.1f}" '
+                   f'y2="{py(min(y1, bw * xb)):.1f}" stroke="{color}" stroke-width="2"/>')
+        ty = py(bw * x0 * 1.6) + 14 * i
+        out.append(f'<text x="{px(x0) + 5:.1f}" y="{ty:.1f}" fill="{color}">DRAM read, {label}: {si(bw)}B/s</text>')
     for n, p in peaks:
         out.append(f'<line x1="{L}" y1="{py(p):.1f}" x2="{W - R}" y2="{py(p):.1f}" stroke="#06c" stroke-dasharray="6 3"/>')
-        out.append(f'<text x="{W - R + 4}" y="{py(p) + 4:.1f}" fill="#06c">{n} {si(p)}/s</text>')
-    colors = ["#2a2", "#a2a", "#e80", "#08a", "#a00", "#555", "#0a6", "#66f"]
+        out.append(f'<text x="{L + 5}" y="{py(p) - 4:.1f}" fill="#06c">{n}: {si(p)}/s</text>')
     for i, (n, ai, rate) in enumerate(points):
-        c = "#999" if n.startswith("baseline/") else colors[i % len(colors)]
+        c = "#888" if n.startswith("baseline/") else ("#0a6" if "2thread" in n else "#333")
         x, y = px(ai), py(rate)
         out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{c}"><title>{n}</title></circle>')
-        out.append(f'<text x="{W - R + 4}" y="{T + 40 + 14 * i}" fill="{c}">● {n}</text>')
+        out.append(f'<text x="{x + 6:.1f}" y="{y + 4:.1f}" font-size="9" fill="{c}">{i + 1}</text>')
+        out.append(f'<text x="{W - R + 10}" y="{T + 14 + 14 * i}" font-size="10" fill="{c}">{i + 1}. {n}</text>')
     out.append("</svg>")
     with open(path, "w") as f:
         f.write("\n".join(out) + "\n")
