@@ -41,6 +41,7 @@
 
 #include "../core/add_layout.hpp"
 #include "../core/concepts.hpp"
+#include "../kernels/add.hpp"
 
 namespace bitla::inline v0 {
 
@@ -157,20 +158,10 @@ inline void put_code(const AddLayout& l, std::uint8_t* row, std::size_t t, std::
     }
 }
 
+/// The code of byte p of step t of a packed row: the generic kernel's decoder, so the
+/// layout is read by one definition (baseline code: instantiated for arch::generic).
 inline int get_code(const AddLayout& l, const std::uint8_t* row, std::size_t t, std::size_t p) noexcept {
-    const auto at = [&](std::size_t o) { return row[l.phys(l.code_offset() + o)]; };
-    switch (l.codes) {
-        case AddCodes::bits: return (at(8 * t + p / 8) >> (p % 8)) & 1;
-        case AddCodes::code2: return (at(64 * (t / 4) + p) >> (2 * (t % 4))) & 3;
-        case AddCodes::base3: return base3::trit(at(64 * (t / 5) + p), static_cast<int>(t % 5));
-        case AddCodes::planes: {
-            const std::size_t nb = static_cast<std::size_t>(l.bits);
-            int q = 0;
-            for (std::size_t i = 0; i < nb; ++i) q |= ((at(8 * nb * t + 8 * i + p / 8) >> (p % 8)) & 1) << i;
-            return q;
-        }
-    }
-    return 0;
+    return kernels::GenericAdd<arch::generic>::code(l, row, t, p);
 }
 
 inline void check_meta(const MatrixView<const float>& m, std::size_t rows, std::size_t cols, std::string_view name) {
