@@ -94,14 +94,7 @@ public:
     /// Exact values: every element must be -1, 0 or +1.
     template <dense_matrix M>
     [[nodiscard]] static TernaryPacked from_values(const M& values) {
-        const auto v = const_view(values);
-        detail::check_view(v, "values");
-        for (std::size_t r = 0; r < v.rows; ++r)
-            for (std::size_t c = 0; c < v.cols; ++c) detail::exact_value(v(r, c), -1, 1, "values", r, c);
-        TernaryPacked out(v.rows, v.cols);
-        for (std::size_t r = 0; r < v.rows; ++r)
-            for (std::size_t c = 0; c < v.cols; ++c) out.put(r, c, static_cast<int>(v(r, c)));
-        return out;
+        return detail::ternary_from_values<TernaryPacked>(const_view(values));
     }
 
     [[nodiscard]] TernaryPacked clone() const {

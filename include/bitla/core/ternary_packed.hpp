@@ -77,6 +77,22 @@ struct TernaryView<enc::code2> {
     }
 };
 
+namespace detail {
+/// The body of every TernaryPacked<L>::from_values: check every value first (nothing is
+/// built from a bad matrix), then set the non-zero ones.
+template <class Owner, class V>
+Owner ternary_from_values(const V& v) {
+    check_view(v, "values");
+    for (std::size_t r = 0; r < v.rows; ++r)
+        for (std::size_t c = 0; c < v.cols; ++c) exact_value(v(r, c), -1, 1, "values", r, c);
+    Owner out(v.rows, v.cols);
+    for (std::size_t r = 0; r < v.rows; ++r)
+        for (std::size_t c = 0; c < v.cols; ++c)
+            if (const int x = static_cast<int>(v(r, c)); x != 0) out.set(r, c, x);
+    return out;
+}
+}  // namespace detail
+
 template <ternary_layout L>
 class TernaryPacked {
 public:
@@ -100,14 +116,7 @@ public:
     /// Exact values: every element must be -1, 0 or +1.
     template <dense_matrix M>
     [[nodiscard]] static TernaryPacked from_values(const M& values) {
-        const auto v = const_view(values);
-        detail::check_view(v, "values");
-        for (std::size_t r = 0; r < v.rows; ++r)
-            for (std::size_t c = 0; c < v.cols; ++c) detail::exact_value(v(r, c), -1, 1, "values", r, c);
-        TernaryPacked out(v.rows, v.cols);
-        for (std::size_t r = 0; r < v.rows; ++r)
-            for (std::size_t c = 0; c < v.cols; ++c) out.put(r, c, static_cast<int>(v(r, c)));
-        return out;
+        return detail::ternary_from_values<TernaryPacked>(const_view(values));
     }
 
     [[nodiscard]] TernaryPacked clone() const {

@@ -52,6 +52,17 @@ struct Avx512Add {
         std::memcpy(&v, p, 8);
         return _cvtu64_mask64(v);
     }
+    /// One base-3 step (core/ternary_base3.hpp): the leading trit of each byte as a code 0, 1
+    /// or 2 (byte >= 86, >= 171), and the byte times 3 mod 256, which brings up the next trit.
+    /// The constants are the caller's, hoisted out of its loops.
+    static BITLA_ALWAYS_INLINE __m512i next_trit(__m512i& c, __m512i t86, __m512i t171, __m512i one,
+                                                  __m512i two) noexcept {
+        const __mmask64 k1 = _mm512_cmpge_epu8_mask(c, t86);
+        const __mmask64 k2 = _mm512_cmpge_epu8_mask(c, t171);
+        c = _mm512_add_epi8(_mm512_add_epi8(c, c), c);
+        return _mm512_mask_mov_epi8(_mm512_maskz_mov_epi8(k1, one), k2, two);
+    }
+
     static BITLA_ALWAYS_INLINE int hsum(__m512i v) noexcept {
         alignas(64) std::int32_t lanes[16];
         _mm512_store_si512(lanes, v);
@@ -139,12 +150,7 @@ struct Avx512Add {
                 for (int j = 0; j < NR; ++j) c[j] = _mm512_load_si512(w[j] + cp + b * bs);
                 for (int s = 0; s < 5 && t0 + static_cast<std::size_t>(s) < a.steps; ++s) {
                     __m512i q[NR];
-                    for (int j = 0; j < NR; ++j) {
-                        const __mmask64 k1 = _mm512_cmpge_epu8_mask(c[j], t86);
-                        const __mmask64 k2 = _mm512_cmpge_epu8_mask(c[j], t171);
-                        q[j] = _mm512_mask_mov_epi8(_mm512_maskz_mov_epi8(k1, one), k2, two);
-                        c[j] = _mm512_add_epi8(_mm512_add_epi8(c[j], c[j]), c[j]);
-                    }
+                    for (int j = 0; j < NR; ++j) q[j] = next_trit(c[j], t86, t171, one, two);
                     multiply(t0 + static_cast<std::size_t>(s), q);
                 }
             }
@@ -237,11 +243,7 @@ struct Avx512Add {
                             prefetch();
                             c[j] = _mm512_load_si512(blk + 64 * j);
                         }
-                        const __mmask64 k1 = _mm512_cmpge_epu8_mask(c[j], t86);
-                        const __mmask64 k2 = _mm512_cmpge_epu8_mask(c[j], t171);
-                        const __m512i q = _mm512_mask_mov_epi8(_mm512_maskz_mov_epi8(k1, one), k2, two);
-                        c[j] = _mm512_add_epi8(_mm512_add_epi8(c[j], c[j]), c[j]);
-                        lo[j] = dp(lo[j], q, xv);
+                        lo[j] = dp(lo[j], next_trit(c[j], t86, t171, one, two), xv);
                     }
                 }
             }
@@ -571,12 +573,7 @@ struct Avx512Add {
                 for (int s = 0; s < 5 && t0 + static_cast<std::size_t>(s) < a.steps; ++s) {
                     __m512i q[NR];
                     #pragma GCC unroll 4
-                    for (int j = 0; j < NR; ++j) {
-                        const __mmask64 k1 = _mm512_cmpge_epu8_mask(c[j], t86);
-                        const __mmask64 k2 = _mm512_cmpge_epu8_mask(c[j], t171);
-                        q[j] = _mm512_mask_mov_epi8(_mm512_maskz_mov_epi8(k1, one), k2, two);
-                        c[j] = _mm512_add_epi8(_mm512_add_epi8(c[j], c[j]), c[j]);
-                    }
+                    for (int j = 0; j < NR; ++j) q[j] = next_trit(c[j], t86, t171, one, two);
                     multiply(t0 + static_cast<std::size_t>(s), q);
                 }
             }

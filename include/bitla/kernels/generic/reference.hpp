@@ -67,19 +67,10 @@ acc_t<T> dot(const T* x, const TernaryView<enc::planes>& w, std::size_t n) {
     return masked_sum(x, w.plus().words(n).data(), w.row_words) - masked_sum(x, w.minus().words(n).data(), w.row_words);
 }
 
-template <class T>
-acc_t<T> dot(const T* x, const TernaryView<enc::code2>& w, std::size_t n) {
-    acc_t<T> s = 0;
-    for (std::size_t k = 0; k < w.cols; ++k) {
-        const int v = w(n, k);
-        if (v > 0) s += x[k];
-        else if (v < 0) s -= x[k];
-    }
-    return s;
-}
-
-template <class T>
-acc_t<T> dot(const T* x, const TernaryView<enc::base3>& w, std::size_t n) {
+/// Byte-coded ternary layouts (code2, base3): add or subtract x by each decoded value.
+template <class T, class L>
+    requires std::is_same_v<L, enc::code2> || std::is_same_v<L, enc::base3>
+acc_t<T> dot(const T* x, const TernaryView<L>& w, std::size_t n) {
     acc_t<T> s = 0;
     for (std::size_t k = 0; k < w.cols; ++k) {
         const int v = w(n, k);
