@@ -310,6 +310,33 @@ TEST_CASE("bits GEMV with bit-sliced activations at the extremes", "[add][exact]
     }
 }
 
+TEST_CASE("base3 GEMV at the extremes and on both sides of the wide sums' int32 limit", "[add][exact][gemv][base3]") {
+    // With VNNI the base3 GEMV sums b·x and (3b mod 256)·x over whole rows and takes
+    // (3·lo - hi) / 256: K up to 5472 steps of 64 uses it, one superblock more falls back
+    // to decoding trits. All-(+1) rows give the largest bytes (255 at step 0); x = -128 and
+    // 127 the largest magnitudes; mixed rows alongside.
+    for (std::size_t k : {1024, 4097, 350208, 351232}) {
+        for (int xv : {-128, 127}) {
+            Matrix<std::int8_t> x(1, k);
+            for (auto& v : x.flat()) v = static_cast<std::int8_t>(xv);
+            Matrix<int> vals(9, k);
+            for (auto& v : vals.flat()) v = 1;
+            const auto mixed = random_ints<int>(9, k, -1, 1);
+            for (std::size_t c = 0; c < k; ++c) vals(3, c) = mixed(3, c), vals(8, c) = -1;
+            const auto w = TernaryPacked<enc::base3>::from_values(vals);
+            const auto packed = pack_add(w);
+            const auto ref = ref_product(x, w);
+            for (isa i : available_isas()) {
+                ScopedIsaLimit limit(i);
+                INFO("K = " << k << " x = " << xv << " isa " << name(i));
+                Matrix<std::int32_t> y(1, 9);
+                gemm(x, packed, y);
+                REQUIRE(equal(y, ref));
+            }
+        }
+    }
+}
+
 TEST_CASE("float GEMV (M = 1) within the K-derived bound for every row tile and K edge", "[add][float][gemv]") {
     const std::size_t ks[] = {1, 63, 64, 65, 511, 513, 4097};
     std::normal_distribution<float> nd(0, 1);

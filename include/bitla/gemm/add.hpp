@@ -44,6 +44,10 @@
 #include <span>
 #include <vector>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "../arch/dispatch.hpp"
 #include "../core/checks.hpp"
 #include "../kernels/add.hpp"
@@ -90,6 +94,58 @@ private:
     std::vector<float> scale_;            ///< rows
 };
 
+namespace detail {
+/// A zero-padded copy of one activation row, per thread (no allocation once it has grown).
+template <class T>
+T* prepare_line(std::size_t n) {
+    thread_local std::vector<T> v;
+    if (v.size() < n) v.resize(n);
+    return v.data();
+}
+/// Σ of int8 values, exact. On x86-64 (SSE2 is baseline) 16 at a time with psadbw on the
+/// values biased to u8 (x ^ 0x80 = x + 128), the bias taken off at the end.
+inline long long sum_i8(const std::int8_t* p, std::size_t n) noexcept {
+    long long total = 0;
+    std::size_t k = 0;
+#if defined(__SSE2__)
+    const __m128i bias = _mm_set1_epi8(static_cast<char>(0x80)), zero = _mm_setzero_si128();
+    __m128i acc = zero;
+    for (; k + 16 <= n; k += 16) {
+        const __m128i v = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + k)), bias);
+        acc = _mm_add_epi64(acc, _mm_sad_epu8(v, zero));
+    }
+    total = _mm_cvtsi128_si64(acc) + _mm_cvtsi128_si64(_mm_unpackhi_epi64(acc, acc)) - 128 * static_cast<long long>(k);
+#endif
+    for (; k < n; ++k) total += p[k];
+    return total;
+}
+/// One 512-value block bit-sliced (AddLayout::bit_slice): dst[64b + 8s + j] = src[64s + 8j + b],
+/// i.e. for each s an 8 x 8 byte transpose. SSE2: three rounds of unpacks per 64 bytes.
+inline void bit_slice_block(const std::int8_t* src, std::int8_t* dst) noexcept {
+#if defined(__SSE2__)
+    for (std::size_t s = 0; s < 8; ++s) {
+        __m128i t[4];
+        for (int i = 0; i < 4; ++i) {  // words 2i, 2i+1 interleaved byte by byte
+            const __m128i r = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 64 * s + 16 * i));
+            t[i] = _mm_unpacklo_epi8(r, _mm_unpackhi_epi64(r, r));
+        }
+        const __m128i u0 = _mm_unpacklo_epi16(t[0], t[1]), u1 = _mm_unpackhi_epi16(t[0], t[1]);
+        const __m128i u2 = _mm_unpacklo_epi16(t[2], t[3]), u3 = _mm_unpackhi_epi16(t[2], t[3]);
+        const __m128i v[4] = {_mm_unpacklo_epi32(u0, u2), _mm_unpackhi_epi32(u0, u2), _mm_unpacklo_epi32(u1, u3),
+                              _mm_unpackhi_epi32(u1, u3)};
+        for (int i = 0; i < 4; ++i) {  // v[i] holds bits 2i and 2i + 1 of the eight words
+            _mm_storel_epi64(reinterpret_cast<__m128i*>(dst + 64 * (2 * i) + 8 * s), v[i]);
+            _mm_storel_epi64(reinterpret_cast<__m128i*>(dst + 64 * (2 * i + 1) + 8 * s), _mm_unpackhi_epi64(v[i], v[i]));
+        }
+    }
+#else
+    for (std::size_t b = 0; b < 8; ++b)
+        for (std::size_t s = 0; s < 8; ++s)
+            for (std::size_t j = 0; j < 8; ++j) dst[64 * b + 8 * s + j] = src[64 * s + 8 * j + b];
+#endif
+}
+}  // namespace detail
+
 template <class T>
 AddActivations prepare_view(MatrixView<const T> x, std::span<const float> scale, const AddWeights& w) {
     const AddLayout& l = w.layout();
@@ -107,33 +163,26 @@ AddActivations prepare_view(MatrixView<const T> x, std::span<const float> scale,
     a.group_sum_.assign(x.rows * l.groups, 0.0f);
     a.sum_i_.assign(x.rows, 0);
     a.sum_f_.assign(x.rows, 0.0f);
+    // Step t, dword lane q holds k = k_of(t, 4q) .. +3: within a superblock of 16·lane
+    // values that is a 16 x (lane/4) transpose of 4-value units. The row is first copied
+    // into a zero-padded line of kp values, so the transpose has no tail cases.
+    const std::size_t per = l.lane / 4, units = l.kp / 4;
+    T* line = detail::prepare_line<T>(l.kp);
     for (std::size_t m = 0; m < x.rows; ++m) {
         const T* xr = x.data + m * x.ld;
         T* dst;
         if constexpr (std::is_same_v<T, std::int8_t>) dst = a.xi_.data() + m * l.kp;
         else dst = a.xf_.data() + m * l.kp;
-        // Step t, dword lane q holds k = k_of(t, 4q) .. +3: copy four at a time (the buffer
-        // starts zeroed, so padding stays zero).
-        const std::size_t per = l.lane / 4;
-        for (std::size_t t = 0; t < l.steps; ++t) {
-            const std::size_t base = t / per * 16 * l.lane + 4 * (t % per);
-            for (std::size_t q = 0; q < 16; ++q) {
-                const std::size_t k = base + q * l.lane;
-                T* d = dst + 64 * t + 4 * q;
-                if (k + 4 <= x.cols) std::memcpy(d, xr + k, 4 * sizeof(T));
-                else
-                    for (std::size_t b = 0; b < 4 && k + b < x.cols; ++b) d[b] = xr[k + b];
-            }
-        }
+        std::memcpy(line, xr, x.cols * sizeof(T));
+        std::fill(line + x.cols, line + l.kp, T{});
+        for (std::size_t sb = 0; sb < units; sb += 16 * per)
+            for (std::size_t q = 0; q < 16; ++q)
+                for (std::size_t i = 0; i < per; ++i)
+                    std::memcpy(dst + 4 * (sb + 16 * i + q), line + 4 * (sb + per * q + i), 4 * sizeof(T));
         if constexpr (std::is_same_v<T, std::int8_t>) {
-            long long total = 0;
-            for (std::size_t g = 0; g < l.groups; ++g) {
-                long long s = 0;
-                for (std::size_t k = g * l.group_size; k < (g + 1) * l.group_size; ++k) s += xr[k];
-                a.group_sum_[m * l.groups + g] = static_cast<float>(s);
-            }
-            for (std::size_t k = 0; k < x.cols; ++k) total += xr[k];
-            a.sum_i_[m] = total;
+            for (std::size_t g = 0; g < l.groups; ++g)
+                a.group_sum_[m * l.groups + g] = static_cast<float>(detail::sum_i8(xr + g * l.group_size, l.group_size));
+            a.sum_i_[m] = detail::sum_i8(xr, x.cols);
         } else {
             for (std::size_t g = 0; g < l.groups; ++g) {
                 double s = 0;
@@ -147,8 +196,10 @@ AddActivations prepare_view(MatrixView<const T> x, std::span<const float> scale,
     }
     if constexpr (std::is_same_v<T, std::int8_t>)
         if (x.rows == 1 && l.codes == AddCodes::bits && l.groups == 0) {
+            // xb[512B + 64b + 8s + j] = xi[512B + 64s + 8j + b] (AddLayout::bit_slice).
             a.xb_ = AlignedBuffer<std::int8_t>(l.kp);
-            for (std::size_t i = 0; i < l.kp; ++i) a.xb_[i] = a.xi_[AddLayout::bit_slice(i)];
+            for (std::size_t base = 0; base < l.kp; base += 512)
+                detail::bit_slice_block(a.xi_.data() + base, a.xb_.data() + base);
         }
     return a;
 }

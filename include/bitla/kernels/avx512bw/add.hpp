@@ -14,6 +14,9 @@
 //
 // GEMV of bits codes without groups reads bit-sliced activations (core/add_layout.hpp):
 // per 512 weights and row one load, three shifts, eight ands and eight dot products.
+// GEMV of base3 codes with VNNI decodes no trits: with b_j the byte after j steps and
+// b_{j+1} = 3·b_j mod 256, 256·trit_j = 3·b_j - b_{j+1}, so per step two byte adds and two
+// dot products (lo += b_j·x, hi += b_{j+1}·x) and (3·lo - hi) / 256 at each flush, exact.
 // dot_f32 (m = 1, n <= 4) accumulates in fp32 (see f32_tile); m > 1 stays generic.
 //
 // add_i8 (mr = nr = 2) is the multiplication-free form: each code bit-plane is a 64-bit
@@ -174,6 +177,7 @@ struct Avx512Add {
     // metadata blocks, so the stream ahead is covered without gaps.
 
     static constexpr std::size_t prefetch_bytes = 8192;
+    static constexpr std::size_t wide_base3_steps = 0x7fffffff / (3 * 4 * 255 * 128);
 
     static BITLA_ALWAYS_INLINE float hsum_ps(__m512 v) noexcept {
         alignas(64) float lanes[16];
@@ -183,7 +187,17 @@ struct Avx512Add {
         return s;
     }
 
-    template <AddCodes C, int NR>
+    /// The chunk sums from a gemv tile's two accumulators: code2 adds hi / 4 (codes 4q);
+    /// wide base3 takes (3·lo - hi) / 256 (sums of b·x and (3b mod 256)·x), exact.
+    template <AddCodes C, bool Wide>
+    static BITLA_ALWAYS_INLINE __m512i combine(__m512i lo, __m512i hi) noexcept {
+        if constexpr (C == AddCodes::code2) return _mm512_add_epi32(lo, _mm512_maskz_srai_epi32(0xffff, hi, 2));
+        else if constexpr (Wide)
+            return _mm512_maskz_srai_epi32(0xffff, _mm512_sub_epi32(_mm512_add_epi32(_mm512_add_epi32(lo, lo), lo), hi), 8);
+        else return lo;
+    }
+
+    template <AddCodes C, int NR, bool Wide>
     static BITLA_ALWAYS_INLINE void gemv_tile(const AddLayout& l, const AddRowsArgs& r, std::size_t n) noexcept {
         const std::int8_t* x = r.x;
         const std::uint8_t* p0 = r.w + l.row_offset(n);  // row j at p0 + 64 j
@@ -243,7 +257,13 @@ struct Avx512Add {
                             prefetch();
                             c[j] = _mm512_load_si512(blk + 64 * j);
                         }
-                        lo[j] = dp(lo[j], next_trit(c[j], t86, t171, one, two), xv);
+                        if constexpr (Wide) {  // 256·trit = 3·b - (3·b mod 256): lo += b·x, hi += b'·x
+                            lo[j] = dp(lo[j], c[j], xv);
+                            c[j] = _mm512_add_epi8(_mm512_add_epi8(c[j], c[j]), c[j]);
+                            hi[j] = dp(hi[j], c[j], xv);
+                        } else {
+                            lo[j] = dp(lo[j], next_trit(c[j], t86, t171, one, two), xv);
+                        }
                     }
                 }
             }
@@ -256,9 +276,7 @@ struct Avx512Add {
                 const std::uint8_t* sp = p0 + l.phys(l.scale_offset() + 2 * g0);
                 const std::uint8_t* up = p0 + l.phys(l.zero_offset() + 2 * g0);
                 for (int j = 0; j < NR; ++j) {
-                    __m512i v = lo[j];
-                    if constexpr (C == AddCodes::code2)
-                        v = _mm512_add_epi32(v, _mm512_maskz_srai_epi32(0xffff, hi[j], 2));
+                    const __m512i v = combine<C, Wide>(lo[j], hi[j]);
                     lo[j] = hi[j] = _mm512_setzero_si512();
                     const __m512 sv = _mm512_maskz_cvtph_ps(0xffff, _mm256_maskz_loadu_epi16(km, sp + 64 * j));
                     const __m512 uv = _mm512_maskz_cvtph_ps(0xffff, _mm256_maskz_loadu_epi16(km, up + 64 * j));
@@ -275,9 +293,7 @@ struct Avx512Add {
             if (grouped) {
                 r.out_f[o] = hsum_ps(y[j]);
             } else {
-                __m512i v = lo[j];
-                if constexpr (C == AddCodes::code2) v = _mm512_add_epi32(v, _mm512_maskz_srai_epi32(0xffff, hi[j], 2));
-                r.out_i[o] = hsum(v);
+                r.out_i[o] = hsum(combine<C, Wide>(lo[j], hi[j]));
             }
         }
     }
@@ -327,11 +343,11 @@ struct Avx512Add {
 
     /// Rows up to the first panel boundary one at a time, whole panels as 8-row tiles, the
     /// rest as 4-, 2- and 1-row tiles (all inside one panel).
-    template <AddCodes C, bool Sliced = false>
+    template <AddCodes C, bool Sliced = false, bool Wide = false>
     static void gemv_rows(const AddLayout& l, const AddRowsArgs& r) noexcept {
         const auto tile = [&]<int NR>(std::size_t n) __attribute__((always_inline)) {
             if constexpr (Sliced) gemv_bits_tile<NR>(l, r, n);
-            else gemv_tile<C, NR>(l, r, n);
+            else gemv_tile<C, NR, Wide>(l, r, n);
         };
         std::size_t n = r.first;
         const std::size_t end = r.first + r.rows;
@@ -350,7 +366,13 @@ struct Avx512Add {
                     return gemv_rows<AddCodes::bits, true>(l, r);
                 return gemv_rows<AddCodes::bits>(l, r);
             case AddCodes::code2: return gemv_rows<AddCodes::code2>(l, r);
-            case AddCodes::base3: return gemv_rows<AddCodes::base3>(l, r);
+            case AddCodes::base3:
+                // Wide sums need 3·Σ b·x (|.| <= 3·4·255·128 per lane and step) to fit int32
+                // until a flush: a superblock (grouped) or the whole row.
+                if constexpr (vnni)
+                    if ((l.groups != 0 ? l.flush_steps() : l.steps) <= wide_base3_steps)
+                        return gemv_rows<AddCodes::base3, false, true>(l, r);
+                return gemv_rows<AddCodes::base3>(l, r);
             case AddCodes::planes: return GenericAdd<Arch>::gemv_i8(l, r);  // not gemv_supported
         }
     }
