@@ -12,18 +12,31 @@
 namespace bitla_bench::add_limits {
 
 // Sums 64-bit lanes of the range with four independent zmm accumulators: load-bound, the
-// same 512-bit loads the add-only GEMV kernels issue.
-std::uint64_t read_avx512(const void* data, std::size_t bytes) {
+// same 512-bit loads the add-only GEMV kernels issue. With `prefetch` != 0 each line is also
+// prefetched that many bytes ahead, as the GEMV kernels do (whichever is faster is the limit).
+std::uint64_t read_avx512(const void* data, std::size_t bytes, std::size_t prefetch) {
     const auto* p = static_cast<const __m512i*>(data);
-    __m512i a = _mm512_setzero_si512(), b = a, c = a, d = a;
-    for (std::size_t i = 0; i + 4 <= bytes / 64; i += 4) {
+    const auto* c = static_cast<const char*>(data);
+    __m512i a = _mm512_setzero_si512(), b = a, d = a, e = a;
+    const std::size_t n = bytes / 64;
+    std::size_t i = 0;
+    if (prefetch != 0)
+        for (; i + 4 <= n; i += 4) {
+            for (std::size_t q = 0; q < 4; ++q) _mm_prefetch(c + 64 * (i + q) + prefetch, _MM_HINT_T0);
+            a = _mm512_add_epi64(a, _mm512_load_si512(p + i));
+            b = _mm512_add_epi64(b, _mm512_load_si512(p + i + 1));
+            d = _mm512_add_epi64(d, _mm512_load_si512(p + i + 2));
+            e = _mm512_add_epi64(e, _mm512_load_si512(p + i + 3));
+        }
+    for (; i + 4 <= n; i += 4) {
         a = _mm512_add_epi64(a, _mm512_load_si512(p + i));
         b = _mm512_add_epi64(b, _mm512_load_si512(p + i + 1));
-        c = _mm512_add_epi64(c, _mm512_load_si512(p + i + 2));
-        d = _mm512_add_epi64(d, _mm512_load_si512(p + i + 3));
+        d = _mm512_add_epi64(d, _mm512_load_si512(p + i + 2));
+        e = _mm512_add_epi64(e, _mm512_load_si512(p + i + 3));
     }
+    for (; i < n; ++i) a = _mm512_add_epi64(a, _mm512_load_si512(p + i));
     alignas(64) std::uint64_t lanes[8];
-    _mm512_store_si512(lanes, _mm512_add_epi64(_mm512_add_epi64(a, b), _mm512_add_epi64(c, d)));
+    _mm512_store_si512(lanes, _mm512_add_epi64(_mm512_add_epi64(a, b), _mm512_add_epi64(d, e)));
     std::uint64_t s = 0;
     for (auto v : lanes) s += v;
     return s;
