@@ -71,6 +71,45 @@ TEST_CASE("compiled HQQ 2-bit g64 with low rank and bias matches the generic eva
     }
 }
 
+TEST_CASE("one int8 row with low rank fused into the GEMV pass matches the generic evaluation", "[expr][compiled]") {
+    // M = 1: B·t is added slice by slice inside the GEMV pass (AddOptions::row_terms); N
+    // spans three 512-row slices, the rank-one zero merges as a second factor, 1 and 2 threads.
+    const std::size_t n = 1100, k = 256, g = 64, r = 16;
+    auto q = random_ints<int>(n, k, 0, 3);
+    auto wq = BitPlanes::from_values(q, 2);
+    auto s = positive(n, k / g);
+    auto z = random_floats(n, k / g, 1.5f);
+    auto u = random_floats(n, 1, 0.2f);
+    auto B = random_floats(n, r, 0.1f), A = random_floats(r, k, 0.1f);
+    std::vector<float> b(n);
+    for (auto& v : b) v = random_floats(1, 1)(0, 0);
+    auto w = packed(wq) * group_scale(s, g) + group_zero_point(z, s, g) + row_zero(u) + low_rank(B, A);
+    const Compiled layer = compile(w);
+    REQUIRE(layer.factors().size() == 2);
+    Matrix<double> w_abs(n, k);
+    for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t j = 0; j < k; ++j) {
+            double v = std::abs(q(i, j) * double(s(i, j / g))) + std::abs(double(z(i, j / g)) * s(i, j / g)) +
+                       std::abs(double(u(i, 0)));
+            for (std::size_t t = 0; t < r; ++t) v += std::abs(double(B(i, t)) * A(t, j));
+            w_abs(i, j) = v;
+        }
+    const auto xq = random_ints<std::int8_t>(1, k, -127, 127);
+    const std::vector<float> sx = {0.03f};
+    Matrix<float> xf(1, k);
+    for (std::size_t j = 0; j < k; ++j) xf(0, j) = float(xq(0, j)) * sx[0];
+    const auto want = evaluate(linear(xf, w) + bias(b));
+    ThreadPool pools[] = {ThreadPool(1), ThreadPool(2)};
+    for (isa i : available_isas())
+        for (auto& pool : pools) {
+            ScopedIsaLimit limit(i);
+            INFO("isa " << name(i) << " threads " << pool.size());
+            Matrix<float> y(1, n);
+            evaluate(linear(int8_rows(xq, sx), layer) + bias(b), y.view(), &pool);
+            check_close(y, want, xf, w_abs, r + 1);
+        }
+}
+
 TEST_CASE("compiled sums and row scales and int8 rows match the generic evaluation", "[expr][compiled]") {
     const std::size_t n = 19, k = 320, m = 3;
     auto bv = random_ints<int>(n, k, 0, 1);

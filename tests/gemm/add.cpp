@@ -515,5 +515,56 @@ TEST_CASE("invalid inputs are rejected before y is written", "[add][errors]") {
     Matrix<float> both(2, k);
     REQUIRE(arg([&] { gemm(MatrixView<const float>(both.data(), 2, k), plain, MatrixView<float>(both.data(), 2, n)); }) ==
             "y");
+    // row terms: one activation row, float y, b of N x r with r = t.size(), b apart from y
+    Matrix<float> b4(n, 3), b5(n + 1, 3), y1(1, n);
+    std::vector<float> t3(3, 1.0f), t2(2, 1.0f);
+    const RowTerm good_term{b4, t3}, bad_rows{b5, t3}, bad_rank{b4, t2};
+    const auto with_terms = [](std::span<const RowTerm> t) {
+        AddOptions o;
+        o.row_terms = t;
+        return o;
+    };
+    REQUIRE(arg([&] { gemm(Int8Rows{x, {}}, plain, yf, with_terms({&good_term, 1})); }) == "row_terms");
+    REQUIRE(arg([&] { gemm(Int8Rows{MatrixView<const std::int8_t>(x.data(), 1, k), {}}, plain, y1, with_terms({&bad_rows, 1})); }) == "row_terms");
+    REQUIRE(arg([&] { gemm(Int8Rows{MatrixView<const std::int8_t>(x.data(), 1, k), {}}, plain, y1, with_terms({&bad_rank, 1})); }) == "row_terms");
+    REQUIRE(arg([&] { gemm(MatrixView<const std::int8_t>(x.data(), 1, k), plain, MatrixView<std::int32_t>(y.data(), 1, n), with_terms({&good_term, 1})); }) ==
+            "row_terms");
+    Matrix<float> yb(n, 3);
+    const RowTerm aliased{yb, t3};
+    REQUIRE(arg([&] { gemm(Int8Rows{MatrixView<const std::int8_t>(x.data(), 1, k), {}}, plain, MatrixView<float>(yb.data(), 1, n), with_terms({&aliased, 1})); }) ==
+            "y");
     for (auto v : y.flat()) REQUIRE(v == 7);
+    for (auto v : yb.flat()) REQUIRE(v == 0);
+}
+
+TEST_CASE("row terms add b times t to each row inside the GEMV pass", "[add][rows]") {
+    // y = x·wᵀ + b·t for one activation row, every ISA, 1 and 2 threads, N over two slices,
+    // both the rows kernel (dot product) and the tiles (add-only).
+    const std::size_t n = 700, k = 192, r = 5;
+    const auto w = pack_add(TernaryPacked<enc::code2>::from_values(random_ints<int>(n, k, -1, 1)));
+    const auto x = random_ints<std::int8_t>(1, k, -128, 127);
+    const auto b = bitla_test::random_floats(n, r), t = bitla_test::random_floats(1, r);
+    const RowTerm term{b, std::span<const float>(t.data(), r)};
+    Matrix<std::int32_t> exact(1, n);
+    gemm(x, w, exact);
+    ThreadPool pools[] = {ThreadPool(1), ThreadPool(2)};
+    for (isa i : available_isas())
+        for (auto& pool : pools)
+            for (auto variant : {AddVariant::dot_product, AddVariant::add_only}) {
+                ScopedIsaLimit limit(i);
+                INFO("isa " << name(i) << " threads " << pool.size() << " variant " << int(variant));
+                AddOptions opt;
+                opt.pool = &pool;
+                opt.variant = variant;
+                opt.row_terms = std::span<const RowTerm>(&term, 1);
+                Matrix<float> y(1, n);
+                gemm(Int8Rows{x, {}}, w, y, opt);
+                bool ok = true;
+                for (std::size_t j = 0; j < n; ++j) {
+                    double want = exact(0, j), mag = std::abs(double(exact(0, j)));
+                    for (std::size_t q = 0; q < r; ++q) want += double(b(j, q)) * t(0, q), mag += std::abs(double(b(j, q)) * t(0, q));
+                    ok = ok && std::abs(double(y(0, j)) - want) <= bitla_test::float_bound(r + 2, mag) + 1e-6;
+                }
+                REQUIRE(ok);
+            }
 }

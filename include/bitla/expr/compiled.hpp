@@ -14,7 +14,10 @@
 // epilogue (further operands of a sum are added after their own pass — each packed weight
 // is still read exactly once) and finishes with the low-rank epilogue
 //     y[m, :] += sx[m] · (x_m · A'ᵀ) · B'ᵀ,
-// computing x_m · A'ᵀ once per activation row. Results equal the generic evaluation up to
+// computing x_m · A'ᵀ once per activation row. For one activation row (decode) and one
+// packed operand, t = sx · x · A'ᵀ is computed first and B'·t is added inside the GEMV
+// pass, slice by slice on the thread that computed those rows (AddOptions::row_terms):
+// B then streams alongside the codes instead of in a second pass. Results equal the generic evaluation up to
 // float summation order and the fp16 rounding of the group metadata (2^-11 relative).
 //
 // The Compiled object owns its packed weights; the views it keeps (B, A, rank-one u) must
@@ -147,37 +150,45 @@ CompiledLinear<false> linear(const Int8Rows&, Compiled&&) = delete;
 
 namespace detail {
 
-/// y[m, :] += sx[m] · (x_m · A'ᵀ) · B'ᵀ for the merged factors (A' has a row of ones for
-/// each rank-one zero), through the dispatched LowRankKernels.
+/// t = sx[m] · x_m · A'ᵀ for the merged factors (A' has a row of ones for each rank-one
+/// zero), `rank` entries, through the dispatched LowRankKernels. xf: scratch of x.cols floats.
+template <class T>
+void low_rank_project(const std::vector<PlanFactor>& factors, const MatrixView<const T>& x,
+                      std::span<const float> x_scale, std::size_t m, std::vector<float>& xf, float* t) {
+    const LowRankKernels& kern = active_kernels<LowRankKernels>();
+    const float* xm = nullptr;
+    if constexpr (std::is_same_v<T, float>) {
+        xm = x.row(m).data();
+    } else {
+        xf.resize(x.cols);
+        for (std::size_t i = 0; i < x.cols; ++i) xf[i] = static_cast<float>(x(m, i));
+        xm = xf.data();
+    }
+    const float sx = x_scale.empty() ? 1.0f : x_scale[m];
+    std::size_t j = 0;
+    for (const auto& f : factors) {
+        if (f.ones()) {
+            double s = 0;
+            for (std::size_t i = 0; i < x.cols; ++i) s += xm[i];
+            t[j] = static_cast<float>(s);
+        } else {
+            kern.project(xm, x.cols, f.a.data, f.a.ld, f.rank(), t + j);
+        }
+        for (std::size_t r = 0; r < f.rank(); ++r) t[j + r] *= sx;
+        j += f.rank();
+    }
+}
+
+/// y[m, :] += sx[m] · (x_m · A'ᵀ) · B'ᵀ for the merged factors, one row after another.
 template <class T>
 void low_rank_epilogue(const std::vector<PlanFactor>& factors, std::size_t rank, const MatrixView<const T>& x,
                        std::span<const float> x_scale, const MatrixView<float>& y) {
     if (factors.empty()) return;
     const LowRankKernels& kern = active_kernels<LowRankKernels>();
     std::vector<float> t(rank), xf;
-    if constexpr (!std::is_same_v<T, float>) xf.resize(x.cols);
     for (std::size_t m = 0; m < x.rows; ++m) {
-        const float* xm = nullptr;
-        if constexpr (std::is_same_v<T, float>) {
-            xm = x.row(m).data();
-        } else {
-            for (std::size_t i = 0; i < x.cols; ++i) xf[i] = static_cast<float>(x(m, i));
-            xm = xf.data();
-        }
-        const float sx = x_scale.empty() ? 1.0f : x_scale[m];
+        low_rank_project(factors, x, x_scale, m, xf, t.data());
         std::size_t j = 0;
-        for (const auto& f : factors) {
-            if (f.ones()) {
-                double s = 0;
-                for (std::size_t i = 0; i < x.cols; ++i) s += xm[i];
-                t[j] = static_cast<float>(s);
-            } else {
-                kern.project(xm, x.cols, f.a.data, f.a.ld, f.rank(), t.data() + j);
-            }
-            for (std::size_t r = 0; r < f.rank(); ++r) t[j + r] *= sx;
-            j += f.rank();
-        }
-        j = 0;
         float* ym = y.row(m).data();
         for (const auto& f : factors) {
             kern.expand(f.b.data, f.b.ld, y.cols, f.rank(), t.data() + j, ym);
@@ -210,7 +221,25 @@ void evaluate(const CompiledLinear<HasBias>& e, MatrixView<float> y, ThreadPool*
             for (const auto& f : c.factors())
                 bitla::detail::require(!bitla::detail::overlaps(y.first_byte(), y.end_byte(), f.b.first_byte(), f.b.end_byte()),
                                        "y", "y overlaps a low-rank factor");
+            // One activation row and one packed operand: the low-rank terms ride along in
+            // the GEMV pass (AddOptions::row_terms), B streaming beside the codes.
+            std::vector<float> t;
+            std::vector<RowTerm> terms;
+            const bool fused_terms = rows == 1 && c.packed().size() == 1 && !c.factors().empty();
+            if (fused_terms) {
+                t.resize(c.rank());
+                std::vector<float> xf;
+                if constexpr (std::is_same_v<X, Int8Rows>) detail::low_rank_project(c.factors(), x.values, x.scale, 0, xf, t.data());
+                else detail::low_rank_project(c.factors(), x, {}, 0, xf, t.data());
+                std::size_t j = 0;
+                for (const auto& f : c.factors()) {
+                    terms.push_back({f.b, std::span<const float>(t.data() + j, f.rank())});
+                    j += f.rank();
+                }
+                first.row_terms = terms;
+            }
             gemm(x, c.packed()[0], y, first);
+            if (fused_terms) return;
             if (c.packed().size() > 1) {
                 Matrix<float> tmp(rows, c.rows());
                 for (std::size_t i = 1; i < c.packed().size(); ++i) {

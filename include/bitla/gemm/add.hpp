@@ -51,6 +51,7 @@
 #include "../arch/dispatch.hpp"
 #include "../core/checks.hpp"
 #include "../kernels/add.hpp"
+#include "../kernels/low_rank.hpp"
 #include "add_weights.hpp"
 #include "thread_pool.hpp"
 
@@ -58,10 +59,20 @@ namespace bitla::inline v0 {
 
 enum class AddVariant : std::uint8_t { automatic, dot_product, add_only };
 
+/// A rank-r addend evaluated inside the pass over the weights (one activation row, float
+/// y): y[0, n] += Σ_j t[j]·b(n, j). Each thread adds it to its rows right after computing
+/// them, so b streams alongside the packed weights (the expression evaluator passes its
+/// low-rank factors here, with t = x·Aᵀ computed first).
+struct RowTerm {
+    MatrixView<const float> b;  ///< N x r
+    std::span<const float> t;   ///< r
+};
+
 struct AddOptions {
     std::span<const float> bias;                 ///< N entries, or empty
     AddVariant variant = AddVariant::automatic;
     ThreadPool* pool = nullptr;                  ///< nullptr: default_pool()
+    std::span<const RowTerm> row_terms;          ///< M = 1 with float y only, else empty
 };
 
 /// int8 activations with one float scale per row (absmax quantization); empty scale = 1.
@@ -214,6 +225,12 @@ inline void check_add_common(std::size_t m, std::size_t k, const AddWeights& w, 
             w.rows());
     require(opt.bias.empty() || opt.bias.size() == w.rows(), "bias", "bias has ", opt.bias.size(),
             " entries but w has ", w.rows(), " rows");
+    require(opt.row_terms.empty() || m == 1, "row_terms", "row terms need one activation row, x has ", m);
+    for (const RowTerm& t : opt.row_terms) {
+        check_view(t.b, "row_terms.b");
+        require(t.b.rows == w.rows() && t.b.cols == t.t.size(), "row_terms", "a row term's b is ", t.b.rows, " x ",
+                t.b.cols, " but w has ", w.rows(), " rows and its t has ", t.t.size(), " entries");
+    }
 }
 
 template <class Y, class X>
@@ -227,6 +244,13 @@ void check_add_views(const MatrixView<Y>& y, const MatrixView<X>& x, const AddWe
     if (!opt.bias.empty())
         require(!overlaps(y.first_byte(), y.end_byte(), opt.bias.data(), opt.bias.data() + opt.bias.size()), "y",
                 "y overlaps bias");
+    for (const RowTerm& t : opt.row_terms) {
+        require(!overlaps(y.first_byte(), y.end_byte(), t.b.first_byte(), t.b.end_byte()), "y", "y overlaps a row term's b");
+        require(!overlaps(y.first_byte(), y.end_byte(), t.t.data(), t.t.data() + t.t.size()), "y",
+                "y overlaps a row term's t");
+    }
+    if constexpr (std::is_same_v<std::remove_const_t<Y>, std::int32_t>)
+        require(opt.row_terms.empty(), "row_terms", "int32 output takes no row terms");
     // int32 sums of K codes <= qmax times |x| <= 128 (int8) must not overflow.
     if constexpr (std::is_same_v<std::remove_const_t<X>, std::int8_t>)
         check_int32_accumulator(std::max<std::size_t>(w.layout().kp, 1), 128,
@@ -249,6 +273,17 @@ struct AddDriver {
         const std::uint8_t* p = w.data() + p0 * l.panel * l.row_bytes;
         const std::size_t bytes = (p1 - p0) * l.panel * l.row_bytes;
         for (std::size_t o = 0; o < bytes; o += 64) __builtin_prefetch(p + o, 0, 3);
+    }
+
+    /// y[0, n0:n1) += the row terms (float y, M = 1; checked by the callers).
+    template <class Out>
+    static void add_row_terms(const AddOptions& opt, MatrixView<Out> y, std::size_t n0, std::size_t n1) {
+        if constexpr (std::is_same_v<Out, float>) {
+            if (opt.row_terms.empty() || n0 >= n1) return;
+            const LowRankKernels& lr = active_kernels<LowRankKernels>();
+            for (const RowTerm& t : opt.row_terms)
+                lr.expand(t.b.data + n0 * t.b.ld, t.b.ld, n1 - n0, t.t.size(), t.t.data(), &y(0, n0));
+        }
     }
 
     /// y[:, n0:n1) for prepared activations. Out is int32_t (exact) or float.
@@ -302,6 +337,7 @@ struct AddDriver {
                                                             outf.data() + (i * nr + j) * per_out);
                 }
             }
+            add_row_terms(opt, y, nb, nb_end);
         }
     }
 
@@ -354,6 +390,7 @@ struct AddDriver {
                     }
                 }
             }
+            add_row_terms(opt, y, s0, s0 + rows);
         }
     }
 
@@ -434,9 +471,15 @@ void gemm_rows(const AddActivations& a, const AddWeights& w, MatrixView<Out> y, 
                     ") is not inside [0, ", w.rows(), ")");
     detail::require(opt.bias.empty() || opt.bias.size() == w.rows(), "bias", "bias has ", opt.bias.size(),
                     " entries but w has ", w.rows(), " rows");
+    detail::require(opt.row_terms.empty() || a.rows() == 1, "row_terms", "row terms need one activation row, x has ",
+                    a.rows());
+    for (const RowTerm& t : opt.row_terms)
+        detail::require(t.b.rows == w.rows() && t.b.cols == t.t.size(), "row_terms", "a row term's b is ", t.b.rows,
+                        " x ", t.b.cols, " but w has ", w.rows(), " rows and its t has ", t.t.size(), " entries");
     if constexpr (std::is_same_v<Out, std::int32_t>)
-        detail::require(a.is_int8() && w.scale_kind() == ScaleKind::none && !w.has_zero_term() && opt.bias.empty(), "y",
-                        "int32 output needs int8 activations and weights without scales or bias");
+        detail::require(a.is_int8() && w.scale_kind() == ScaleKind::none && !w.has_zero_term() && opt.bias.empty() &&
+                            opt.row_terms.empty(),
+                        "y", "int32 output needs int8 activations and weights without scales, bias or row terms");
     if (a.rows() == 0 || n_begin == n_end) return;
     AddDriver::run(a, w, y, n_begin, n_end, opt, active_kernels<AddKernels>());
 }
