@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -179,8 +180,15 @@ const std::vector<bitla::AddWeights>& matrices(Format f) {
     return m;
 }
 
-void gemv_add(benchmark::State& state, Format f, bitla::AddVariant variant, unsigned threads) {
+void gemv_add(benchmark::State& state, Format f, bitla::AddVariant variant, unsigned threads, bool avx2 = false) {
     const auto& ws = matrices(f);
+    if (avx2 && !bitla::is_available(bitla::isa::avx2)) {
+        state.SkipWithError("AVX2 is not available on this CPU");
+        return;
+    }
+    // AVX2 runs: the dispatch limited to AVX2 for this benchmark (no limit otherwise).
+    std::optional<bitla::ScopedIsaLimit> limit_isa;
+    if (avx2) limit_isa.emplace(bitla::isa::avx2);
     bitla::ThreadPool pool(threads);
     std::mt19937 rng(3);
     bitla::Matrix<std::int8_t> x(1, gemv_k);
@@ -242,18 +250,22 @@ const int registered = [] {
     const std::string shape = "/1x" + std::to_string(gemv_n) + "x" + std::to_string(gemv_k);
     for (Format f : {Format::ternary2, Format::binary, Format::ternary_base3, Format::hqq2_g64}) {
         const std::string n = format_name(f);
-        benchmark::RegisterBenchmark(("gemv/" + n + shape).c_str(), gemv_add, f, bitla::AddVariant::automatic, 1u)
+        benchmark::RegisterBenchmark(("gemv/" + n + shape).c_str(), gemv_add, f, bitla::AddVariant::automatic, 1u, false)
             ->Unit(benchmark::kMicrosecond)->MinTime(1.0)->UseRealTime();
         benchmark::RegisterBenchmark(("gemv/" + n + "_add_only" + shape).c_str(), gemv_add, f,
-                                     bitla::AddVariant::add_only, 1u)
+                                     bitla::AddVariant::add_only, 1u, false)
             ->Unit(benchmark::kMicrosecond)->MinTime(1.0)->UseRealTime();
         benchmark::RegisterBenchmark(("gemv/" + n + "_dot" + shape).c_str(), gemv_add, f,
-                                     bitla::AddVariant::dot_product, 1u)
+                                     bitla::AddVariant::dot_product, 1u, false)
             ->Unit(benchmark::kMicrosecond)->MinTime(1.0)->UseRealTime();
         benchmark::RegisterBenchmark(("gemv/" + n + "_2threads" + shape).c_str(), gemv_add, f,
-                                     bitla::AddVariant::automatic, 2u)
+                                     bitla::AddVariant::automatic, 2u, false)
             ->Unit(benchmark::kMicrosecond)->MinTime(1.0)->UseRealTime();
         benchmark::RegisterBenchmark(("gemv/" + n + "_f32" + shape).c_str(), gemv_add_f32, f)
+            ->Unit(benchmark::kMicrosecond)->MinTime(1.0)->UseRealTime();
+        // The AVX2 kernels on the same data (what a CPU without AVX-512 runs).
+        benchmark::RegisterBenchmark(("gemv/" + n + "_avx2" + shape).c_str(), gemv_add, f,
+                                     bitla::AddVariant::automatic, 1u, true)
             ->Unit(benchmark::kMicrosecond)->MinTime(1.0)->UseRealTime();
     }
     return 0;

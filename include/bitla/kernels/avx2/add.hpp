@@ -1,21 +1,296 @@
-// bitla/kernels/avx2/add.hpp — add-only tile kernels for AVX2. For now the generic
-// kernels compiled with AVX2 flags (the compiler vectorises the step loops); the AVX-512
-// levels have the hand-written kernels (kernels/avx512bw/add.hpp).
+// bitla/kernels/avx2/add.hpp — add-only kernels for AVX2 (the contract is in kernels/add.hpp).
+//
+// One step (64 values) is two ymm halves: bytes 0..31 hold dword lanes 0..7 of the step,
+// bytes 32..63 lanes 8..15 (core/add_layout.hpp). Per weight row the step's codes are
+// decoded into two ymm of bytes, then multiplied into each activation row with vpmaddubsw
+// (u8 codes x s8 activations, byte pairs summed to int16: <= 2·3·128, no saturation) and
+// added into int16 accumulators, which are widened into the dword lanes (vpmaddwd by 1)
+// every 16 steps (16·768 < 2^15) and at every superblock flush.
+//
+// Decoding per step and half: bits: the step's 8 code bytes broadcast, vpshufb spreads
+// byte p/8 over its 8 positions, and with (1 << p%8), min with 1: three ops; code2: one
+// load per 4 steps, shift + and; base3: one load per 5 steps, trit = (b >= 86) + (b >= 171)
+// as two unsigned max/compare pairs subtracted from 0, then b = 3b mod 256 (two adds).
+// n-bit planes (3..8 bits) use the generic kernel.
+//
+//   dot_i8   tiles up to 2 x 2 (mr = nr = 2: 8 int16 accumulators, the codes' state, x)
+//   gemv_i8  one activation row, weight rows two at a time; the first pair of every 8-row
+//            panel prefetches the whole panel `prefetch_bytes` ahead (one stream); the
+//            grouped epilogue converts the fp16 metadata with integer ops (no F16C needed)
+//   add_i8, dot_f32: the generic kernels (compiled with AVX2 flags)
 #pragma once
 
 #include "../../arch/table.hpp"
 
 #if BITLA_FLAGS_AVX2
 
+#include <immintrin.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#include "../../core/add_layout.hpp"
 #include "../generic/add.hpp"
 
 namespace bitla::inline v0::kernels {
 
 template <class Arch>
+struct Avx2Add {
+    static constexpr std::size_t prefetch_bytes = 8192;
+
+    /// Decoder state of one weight row: its codes' first byte and, for code2 / base3, the
+    /// 64-byte block being consumed.
+    struct Row {
+        const std::uint8_t* code = nullptr;  ///< logical code byte 0 of the row (physical address)
+        __m256i c[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
+    };
+
+    struct Consts {
+        __m256i sel_lo = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3,
+                                          3, 3, 3, 3, 3, 3);
+        __m256i sel_hi = _mm256_setr_epi8(4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6, 6, 7, 7,
+                                          7, 7, 7, 7, 7, 7);
+        __m256i bit = _mm256_set1_epi64x(static_cast<long long>(0x8040201008040201ull));
+        __m256i one = _mm256_set1_epi8(1), three = _mm256_set1_epi8(3);
+        __m256i t86 = _mm256_set1_epi8(86), t171 = _mm256_set1_epi8(static_cast<char>(171));
+    };
+
+    /// Codes of step t of a row into q[0] (bytes 0..31) and q[1] (bytes 32..63).
+    template <AddCodes C>
+    static BITLA_ALWAYS_INLINE void decode(const AddLayout& l, Row& r, std::size_t t, const Consts& k,
+                                           __m256i (&q)[2]) noexcept {
+        const std::size_t bs = l.block_stride();
+        if constexpr (C == AddCodes::bits) {
+            std::uint64_t v;
+            std::memcpy(&v, r.code + t / 8 * bs + 8 * (t % 8), 8);
+            const __m256i w = _mm256_set1_epi64x(static_cast<long long>(v));
+            q[0] = _mm256_min_epu8(_mm256_and_si256(_mm256_shuffle_epi8(w, k.sel_lo), k.bit), k.one);
+            q[1] = _mm256_min_epu8(_mm256_and_si256(_mm256_shuffle_epi8(w, k.sel_hi), k.bit), k.one);
+        } else if constexpr (C == AddCodes::code2) {
+            const unsigned s = static_cast<unsigned>(t % 4);
+            if (s == 0) {
+                const std::uint8_t* b = r.code + t / 4 * bs;
+                r.c[0] = _mm256_load_si256(reinterpret_cast<const __m256i*>(b));
+                r.c[1] = _mm256_load_si256(reinterpret_cast<const __m256i*>(b + 32));
+            }
+            for (int h = 0; h < 2; ++h)
+                q[h] = _mm256_and_si256(s == 0 ? r.c[h] : _mm256_srli_epi16(r.c[h], static_cast<int>(2 * s)), k.three);
+        } else {  // base3
+            if (t % 5 == 0) {
+                const std::uint8_t* b = r.code + t / 5 * bs;
+                r.c[0] = _mm256_load_si256(reinterpret_cast<const __m256i*>(b));
+                r.c[1] = _mm256_load_si256(reinterpret_cast<const __m256i*>(b + 32));
+            }
+            for (int h = 0; h < 2; ++h) {
+                const __m256i c = r.c[h];
+                const __m256i ge86 = _mm256_cmpeq_epi8(_mm256_max_epu8(c, k.t86), c);
+                const __m256i ge171 = _mm256_cmpeq_epi8(_mm256_max_epu8(c, k.t171), c);
+                q[h] = _mm256_sub_epi8(_mm256_sub_epi8(_mm256_setzero_si256(), ge86), ge171);
+                r.c[h] = _mm256_add_epi8(_mm256_add_epi8(c, c), c);
+            }
+        }
+    }
+
+    static BITLA_ALWAYS_INLINE int hsum(__m256i v) noexcept {
+        const __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+        const __m128i t = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
+        return _mm_cvtsi128_si32(_mm_add_epi32(t, _mm_shuffle_epi32(t, 0xb1)));
+    }
+
+    /// The core loop: MR activation rows x NR weight rows over all steps. After every `per`
+    /// steps (a superblock, or the whole row) done(i, j, lanes_lo, lanes_hi) receives the
+    /// 16 dword-lane sums (lanes 0..7 and 8..15).
+    template <AddCodes C, int MR, int NR, class Done, class Prefetch>
+    static BITLA_ALWAYS_INLINE void sweep(const AddLayout& l, const std::int8_t* x, std::size_t x_stride, Row (&w)[NR],
+                                          std::size_t steps, std::size_t per, Done&& done, Prefetch&& prefetch) noexcept {
+        const Consts k;
+        const __m256i ones16 = _mm256_set1_epi16(1);
+        __m256i a16[MR][NR][2], a32[MR][NR][2];
+        for (int i = 0; i < MR; ++i)
+            for (int j = 0; j < NR; ++j)
+                for (int h = 0; h < 2; ++h) a16[i][j][h] = a32[i][j][h] = _mm256_setzero_si256();
+        std::size_t since = 0, in_block = 0;
+        for (std::size_t t = 0; t < steps; ++t) {
+            prefetch(t);
+            for (int j = 0; j < NR; ++j) {
+                __m256i q[2];
+                decode<C>(l, w[j], t, k, q);
+                for (int i = 0; i < MR; ++i) {
+                    const std::int8_t* xp = x + static_cast<std::size_t>(i) * x_stride + 64 * t;
+                    for (int h = 0; h < 2; ++h)
+                        a16[i][j][h] = _mm256_add_epi16(
+                            a16[i][j][h],
+                            _mm256_maddubs_epi16(q[h], _mm256_load_si256(reinterpret_cast<const __m256i*>(xp + 32 * h))));
+                }
+            }
+            const bool end = ++in_block == per;
+            if (++since == 16 || end) {
+                for (int i = 0; i < MR; ++i)
+                    for (int j = 0; j < NR; ++j)
+                        for (int h = 0; h < 2; ++h) {
+                            a32[i][j][h] = _mm256_add_epi32(a32[i][j][h], _mm256_madd_epi16(a16[i][j][h], ones16));
+                            a16[i][j][h] = _mm256_setzero_si256();
+                        }
+                since = 0;
+            }
+            if (end) {
+                for (int i = 0; i < MR; ++i)
+                    for (int j = 0; j < NR; ++j) {
+                        done(i, j, a32[i][j][0], a32[i][j][1]);
+                        a32[i][j][0] = a32[i][j][1] = _mm256_setzero_si256();
+                    }
+                in_block = 0;
+            }
+        }
+    }
+
+    // ---- dot_i8 tiles ------------------------------------------------------------------
+
+    template <AddCodes C, int MR, int NR>
+    static void dot_tile(const AddLayout& l, const AddTileArgs& a) noexcept {
+        Row w[NR];
+        for (int j = 0; j < NR; ++j) w[j].code = a.w + static_cast<std::size_t>(j) * a.w_stride + l.phys(l.code_offset());
+        auto* out = static_cast<std::int32_t*>(a.out);
+        std::size_t block[MR][NR] = {};
+        sweep<C, MR, NR>(
+            l, static_cast<const std::int8_t*>(a.x), a.x_stride, w, a.steps, a.flush != 0 ? a.flush : a.steps,
+            [&](int i, int j, __m256i lo, __m256i hi) __attribute__((always_inline)) {
+                std::int32_t* o = out + static_cast<std::size_t>(i) * a.out_m + static_cast<std::size_t>(j) * a.out_n;
+                if (a.flush == 0) {
+                    *o = hsum(_mm256_add_epi32(lo, hi));
+                } else {
+                    std::int32_t* b = o + 16 * block[i][j]++;
+                    _mm256_storeu_si256(reinterpret_cast<__m256i*>(b), lo);
+                    _mm256_storeu_si256(reinterpret_cast<__m256i*>(b + 8), hi);
+                }
+            },
+            [](std::size_t) {});
+    }
+
+    template <AddCodes C>
+    static void dot_sized(const AddLayout& l, const AddTileArgs& a) noexcept {
+        if (a.m == 1 && a.n == 1) return dot_tile<C, 1, 1>(l, a);
+        if (a.m == 1) return dot_tile<C, 1, 2>(l, a);
+        if (a.n == 1) return dot_tile<C, 2, 1>(l, a);
+        return dot_tile<C, 2, 2>(l, a);
+    }
+
+    static void dot_i8(const AddLayout& l, const AddTileArgs& a) noexcept {
+        switch (l.codes) {
+            case AddCodes::bits: return dot_sized<AddCodes::bits>(l, a);
+            case AddCodes::code2: return dot_sized<AddCodes::code2>(l, a);
+            case AddCodes::base3: return dot_sized<AddCodes::base3>(l, a);
+            case AddCodes::planes: return GenericAdd<Arch>::dot_i8(l, a);
+        }
+    }
+
+    // ---- gemv_i8 -----------------------------------------------------------------------
+
+    /// Eight fp16 values (finite) to floats with integer ops: magnitude << 13 scaled by
+    /// 2^112 (exact for normals and subnormals), then the sign.
+    static BITLA_ALWAYS_INLINE __m256 half8(const std::uint16_t* p) noexcept {
+        const __m256i v = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+        const __m256i mag = _mm256_slli_epi32(_mm256_and_si256(v, _mm256_set1_epi32(0x7fff)), 13);
+        const __m256 f = _mm256_mul_ps(_mm256_castsi256_ps(mag), _mm256_set1_ps(0x1p112f));
+        const __m256i sign = _mm256_slli_epi32(_mm256_and_si256(v, _mm256_set1_epi32(0x8000)), 16);
+        return _mm256_or_ps(f, _mm256_castsi256_ps(sign));
+    }
+
+    static BITLA_ALWAYS_INLINE float hsum_ps(__m256 v) noexcept {
+        const __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+        const __m128 t = _mm_add_ps(s, _mm_movehl_ps(s, s));
+        return _mm_cvtss_f32(_mm_add_ss(t, _mm_shuffle_ps(t, t, 1)));
+    }
+
+    /// Rows n .. n + NR - 1 (inside one panel). `stream`: prefetch the panel's storage ahead.
+    template <AddCodes C, int NR>
+    static BITLA_ALWAYS_INLINE void gemv_tile(const AddLayout& l, const AddRowsArgs& r, std::size_t n, bool stream) noexcept {
+        const std::uint8_t* p0 = r.w + l.row_offset(n);
+        Row w[NR];
+        for (int j = 0; j < NR; ++j) w[j].code = p0 + 64 * static_cast<std::size_t>(j) + l.phys(l.code_offset());
+        const bool grouped = r.out_f != nullptr;
+        const std::size_t groups = l.groups;
+        // Steps per 64-byte code block of a row: the prefetch walks one panel block per block.
+        constexpr std::size_t block_steps = C == AddCodes::bits ? 8 : C == AddCodes::code2 ? 4 : 5;
+        const std::uint8_t* panel_code = r.w + l.row_offset(n - n % l.panel) + l.phys(l.code_offset());
+        const auto prefetch = [&](std::size_t t) __attribute__((always_inline)) {
+            if (stream && t % block_steps == 0) {
+                const char* p = reinterpret_cast<const char*>(panel_code + t / block_steps * l.block_stride()) + prefetch_bytes;
+                for (int q = 0; q < 8; ++q) _mm_prefetch(p + 64 * q, _MM_HINT_T0);
+            }
+        };
+        float y[NR] = {};
+        std::int32_t total[NR] = {};
+        std::size_t block[NR] = {};
+        sweep<C, 1, NR>(
+            l, r.x, 0, w, l.steps, grouped ? l.flush_steps() : l.steps,
+            [&](int, int j, __m256i lo, __m256i hi) __attribute__((always_inline)) {
+                if (!grouped) {
+                    total[j] = hsum(_mm256_add_epi32(lo, hi));
+                    return;
+                }
+                const std::size_t g0 = 16 * block[j]++;
+                const std::uint8_t* row = p0 + 64 * static_cast<std::size_t>(j);
+                // 16 fp16 values at a multiple of 32 bytes lie in one 64-byte block.
+                const auto* s_at = reinterpret_cast<const std::uint16_t*>(row + l.phys(l.scale_offset() + 2 * g0));
+                const auto* u_at = reinterpret_cast<const std::uint16_t*>(row + l.phys(l.zero_offset() + 2 * g0));
+                const std::uint16_t *s = s_at, *u = u_at;
+                const float* xs = r.xs + g0;
+                alignas(32) std::uint16_t s_tail[16] = {}, u_tail[16] = {};
+                alignas(32) float xs_tail[16] = {};
+                if (g0 + 16 > groups) {  // the last superblock of a row with fewer groups: zeros past the end
+                    const std::size_t cnt = g0 < groups ? groups - g0 : 0;
+                    std::memcpy(s_tail, s_at, 2 * cnt);
+                    std::memcpy(u_tail, u_at, 2 * cnt);
+                    std::memcpy(xs_tail, r.xs + g0, 4 * cnt);
+                    s = s_tail, u = u_tail, xs = xs_tail;
+                }
+                __m256 acc = _mm256_mul_ps(_mm256_cvtepi32_ps(lo), half8(s));
+                acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(hi), half8(s + 8), acc);
+                acc = _mm256_fmadd_ps(half8(u), _mm256_loadu_ps(xs), acc);
+                acc = _mm256_fmadd_ps(half8(u + 8), _mm256_loadu_ps(xs + 8), acc);
+                y[j] += hsum_ps(acc);
+            },
+            prefetch);
+        for (int j = 0; j < NR; ++j) {
+            const std::size_t o = n - r.first + static_cast<std::size_t>(j);
+            if (grouped) r.out_f[o] = y[j];
+            else r.out_i[o] = total[j];
+        }
+    }
+
+    template <AddCodes C>
+    static void gemv_rows(const AddLayout& l, const AddRowsArgs& r) noexcept {
+        const std::size_t end = r.first + r.rows;
+        for (std::size_t n = r.first; n < end;) {
+            const bool first_of_panel = n % l.panel == 0;
+            if (n + 2 <= end && (n + 1) % l.panel != 0) {
+                gemv_tile<C, 2>(l, r, n, first_of_panel);
+                n += 2;
+            } else {
+                gemv_tile<C, 1>(l, r, n, first_of_panel);
+                n += 1;
+            }
+        }
+    }
+
+    static void gemv_i8(const AddLayout& l, const AddRowsArgs& r) noexcept {
+        switch (l.codes) {
+            case AddCodes::bits: return gemv_rows<AddCodes::bits>(l, r);
+            case AddCodes::code2: return gemv_rows<AddCodes::code2>(l, r);
+            case AddCodes::base3: return gemv_rows<AddCodes::base3>(l, r);
+            case AddCodes::planes: return GenericAdd<Arch>::gemv_i8(l, r);  // not gemv_supported
+        }
+    }
+};
+
+template <class Arch>
 struct AddImpl<Arch, std::enable_if_t<Arch::id == isa::avx2>> {
     static AddKernels family() noexcept {
         using G = GenericAdd<Arch>;
-        return {&G::dot_i8, &G::dot_i8, &G::dot_f32, &G::groups, 4, 4, &G::gemv_i8};
+        using K = Avx2Add<Arch>;
+        return {&K::dot_i8, &G::dot_i8, &G::dot_f32, &G::groups, 2, 2, &K::gemv_i8};
     }
 };
 
