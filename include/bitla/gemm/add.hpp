@@ -374,19 +374,25 @@ struct AddDriver {
             r.out_i = grouped ? nullptr : oi;
             r.out_f = grouped ? of : nullptr;
             k.gemv_i8(l, r);
-            for (std::size_t j = 0; j < rows; ++j) {
-                const std::size_t n = s0 + j;
-                if constexpr (std::is_same_v<Out, std::int32_t>) {
-                    y(0, n) = static_cast<std::int32_t>(l.q_mul * static_cast<long long>(oi[j]) + l.q_add * xsum);
+            Out* yr = &y(0, s0);
+            if constexpr (std::is_same_v<Out, std::int32_t>) {
+                const long long qa = l.q_add * xsum;
+                for (std::size_t j = 0; j < rows; ++j)
+                    yr[j] = static_cast<std::int32_t>(l.q_mul * static_cast<long long>(oi[j]) + qa);
+            } else {
+                // Loop invariants hoisted (this runs once per output, at baseline ISA flags).
+                const float* bias = opt.bias.empty() ? nullptr : opt.bias.data() + s0;
+                if (grouped) {
+                    for (std::size_t j = 0; j < rows; ++j) yr[j] = xscale * of[j] + (bias ? bias[j] : 0.0f);
                 } else {
-                    const float bias = opt.bias.empty() ? 0.0f : opt.bias[n];
-                    if (grouped) {
-                        y(0, n) = xscale * of[j] + bias;
-                    } else {
-                        const float rs = w.row_scale().empty() ? 1.0f : w.row_scale()[n];
-                        const float rz = w.row_zero_term().empty() ? 0.0f : w.row_zero_term()[n];
-                        const long long d = l.q_mul * static_cast<long long>(oi[j]) + l.q_add * xsum;
-                        y(0, n) = xscale * (rs * static_cast<float>(d) + rz * static_cast<float>(xsum)) + bias;
+                    const float* rs = w.row_scale().empty() ? nullptr : w.row_scale().data() + s0;
+                    const float* rz = w.row_zero_term().empty() ? nullptr : w.row_zero_term().data() + s0;
+                    const long long qa = l.q_add * xsum;
+                    const float fx = static_cast<float>(xsum);
+                    for (std::size_t j = 0; j < rows; ++j) {
+                        const float d = static_cast<float>(l.q_mul * static_cast<long long>(oi[j]) + qa);
+                        const float v = (rs ? rs[j] : 1.0f) * d + (rz ? rz[j] : 0.0f) * fx;
+                        yr[j] = xscale * v + (bias ? bias[j] : 0.0f);
                     }
                 }
             }
