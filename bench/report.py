@@ -114,13 +114,15 @@ def roofline(rows, path):
                f'(weights, MACs or pairs per byte)</text>')
     out.append(f'<text x="18" y="{(T + H - B) / 2}" transform="rotate(-90 18 {(T + H - B) / 2})" '
                f'text-anchor="middle">operations per second</text>')
-    for i, (label, bw) in enumerate(sorted(bws.items())):
+    # Labels stacked above the highest ceiling, highest first (close ceilings would overlap).
+    ceilings = sorted(bws.items(), key=lambda kv: -kv[1])
+    top = py(ceilings[0][1] * x0 * 6) - 14 * (len(ceilings) - 1) if ceilings else 0
+    for i, (label, bw) in enumerate(ceilings):
         color = ["#c00", "#e77"][i % 2]
         xa, xb = x0, min(x1, y1 / bw)
         out.append(f'<line x1="{px(xa):.1f}" y1="{py(max(y0, bw * xa)):.1f}" x2="{px(xb):.1f}" '
                    f'y2="{py(min(y1, bw * xb)):.1f}" stroke="{color}" stroke-width="2"/>')
-        ty = py(bw * x0 * 1.6) + 14 * i
-        out.append(f'<text x="{px(x0) + 5:.1f}" y="{ty:.1f}" fill="{color}">DRAM read, {label}: {si(bw)}B/s</text>')
+        out.append(f'<text x="{px(x0) + 5:.1f}" y="{top + 14 * i:.1f}" fill="{color}">DRAM read, {label}: {si(bw)}B/s</text>')
     for n, p in peaks:
         out.append(f'<line x1="{L}" y1="{py(p):.1f}" x2="{W - R}" y2="{py(p):.1f}" stroke="#06c" stroke-dasharray="6 3"/>')
         out.append(f'<text x="{L + 5}" y="{py(p) - 4:.1f}" fill="#06c">{n}: {si(p)}/s</text>')
