@@ -4,7 +4,7 @@
 //   project(x, k, a, lda, rows, t)    t[r] = Σ_k x[k]·a[r·lda + k]        for r < rows
 //   expand(b, ldb, n, r, t, y)        y[i] += Σ_j t[j]·b[i·ldb + j]       for i < n
 //
-// Both are written once, with 16 independent accumulator lanes, and compiled in every
+// Both are written once, with 64 (project) or 16 (expand) independent accumulator lanes, and compiled in every
 // ISA's unit with that ISA's flags (the compiler vectorises them at its vector width);
 // results differ between ISAs only in float summation order.
 #pragma once
@@ -27,7 +27,8 @@ namespace kernels {
 
 template <class Arch>
 void low_rank_project(const float* x, std::size_t k, const float* a, std::size_t lda, std::size_t rows, float* t) {
-    constexpr std::size_t lanes = 16;
+    // 64 lanes: four independent 512-bit FMA chains per row (one would wait on its latency).
+    constexpr std::size_t lanes = 64;
     for (std::size_t r = 0; r < rows; ++r) {
         const float* ar = a + r * lda;
         float acc[lanes] = {};
