@@ -213,8 +213,14 @@ void gemv_add(benchmark::State& state, Format f, bitla::AddVariant variant, unsi
 }
 
 /// Float activations (the dot_f32 path): same weights, same bytes read.
-void gemv_add_f32(benchmark::State& state, Format f) {
+void gemv_add_f32(benchmark::State& state, Format f, bool avx2) {
     const auto& ws = matrices(f);
+    if (avx2 && !bitla::is_available(bitla::isa::avx2)) {
+        state.SkipWithError("AVX2 is not available on this CPU");
+        return;
+    }
+    std::optional<bitla::ScopedIsaLimit> limit_isa;
+    if (avx2) limit_isa.emplace(bitla::isa::avx2);
     bitla::ThreadPool pool(1);
     std::mt19937 rng(3);
     std::normal_distribution<float> nd(0.0f, 1.0f);
@@ -261,7 +267,9 @@ const int registered = [] {
         benchmark::RegisterBenchmark(("gemv/" + n + "_2threads" + shape).c_str(), gemv_add, f,
                                      bitla::AddVariant::automatic, 2u, false)
             ->Unit(benchmark::kMicrosecond)->MinTime(1.0)->UseRealTime();
-        benchmark::RegisterBenchmark(("gemv/" + n + "_f32" + shape).c_str(), gemv_add_f32, f)
+        benchmark::RegisterBenchmark(("gemv/" + n + "_f32" + shape).c_str(), gemv_add_f32, f, false)
+            ->Unit(benchmark::kMicrosecond)->MinTime(1.0)->UseRealTime();
+        benchmark::RegisterBenchmark(("gemv/" + n + "_f32_avx2" + shape).c_str(), gemv_add_f32, f, true)
             ->Unit(benchmark::kMicrosecond)->MinTime(1.0)->UseRealTime();
         // The AVX2 kernels on the same data (what a CPU without AVX-512 runs).
         benchmark::RegisterBenchmark(("gemv/" + n + "_avx2" + shape).c_str(), gemv_add, f,

@@ -17,7 +17,8 @@
 //   gemv_i8  one activation row, weight rows two at a time; the first pair of every 8-row
 //            panel prefetches the whole panel `prefetch_bytes` ahead (one stream); the
 //            grouped epilogue converts the fp16 metadata with integer ops (no F16C needed)
-//   add_i8, dot_f32: the generic kernels (compiled with AVX2 flags)
+//   dot_f32  m = 1: codes decoded as above, widened to floats, fp32 FMAs (m > 1: generic)
+//   add_i8   the generic kernel (compiled with AVX2 flags)
 #pragma once
 
 #include "../../arch/table.hpp"
@@ -185,6 +186,69 @@ struct Avx2Add {
         }
     }
 
+    // ---- dot_f32 at M = 1 ----------------------------------------------------------------
+    //
+    // One activation row against one weight row at a time: the step's codes decoded as for
+    // dot_i8, widened 8 at a time to floats and multiplied in (vpmovzxbd, vcvtdq2ps, vfmadd)
+    // into 8 accumulators acc[v] (floats 8v .. 8v+7 of the step). At a superblock flush,
+    // chunk 2v is the sum of acc[v]'s floats 0..3 and chunk 2v + 1 of floats 4..7.
+
+    template <AddCodes C>
+    static void f32_row(const AddLayout& l, const AddTileArgs& a, int j) noexcept {
+        const float* x = static_cast<const float*>(a.x);
+        float* out = static_cast<float*>(a.out) + static_cast<std::size_t>(j) * a.out_n;
+        Row w[1];
+        w[0].code = a.w + static_cast<std::size_t>(j) * a.w_stride + l.phys(l.code_offset());
+        const Consts k;
+        __m256 acc[8];
+        for (auto& v : acc) v = _mm256_setzero_ps();
+        std::size_t since = 0, block = 0;
+        const auto flush = [&]() __attribute__((always_inline)) {
+            alignas(32) float f[8];
+            for (int v = 0; v < 8; ++v) {
+                _mm256_store_ps(f, acc[v]);
+                out[16 * block + 2 * static_cast<std::size_t>(v)] = (f[0] + f[1]) + (f[2] + f[3]);
+                out[16 * block + 2 * static_cast<std::size_t>(v) + 1] = (f[4] + f[5]) + (f[6] + f[7]);
+                acc[v] = _mm256_setzero_ps();
+            }
+            ++block;
+        };
+        for (std::size_t t = 0; t < a.steps; ++t) {
+            __m256i q[2];
+            decode<C>(l, w[0], t, k, q);
+            const float* xp = x + 64 * t;
+            for (int h = 0; h < 2; ++h) {
+                const __m128i lo = _mm256_castsi256_si128(q[h]), hi = _mm256_extracti128_si256(q[h], 1);
+                const __m128i part[4] = {lo, _mm_srli_si128(lo, 8), hi, _mm_srli_si128(hi, 8)};
+                for (int v = 0; v < 4; ++v) {
+                    const __m256 qf = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(part[v]));
+                    acc[4 * h + v] = _mm256_fmadd_ps(qf, _mm256_loadu_ps(xp + 32 * h + 8 * v), acc[4 * h + v]);
+                }
+            }
+            if (a.flush != 0 && ++since == a.flush) {
+                flush();
+                since = 0;
+            }
+        }
+        if (a.flush == 0) {
+            const __m256 s = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3])),
+                                           _mm256_add_ps(_mm256_add_ps(acc[4], acc[5]), _mm256_add_ps(acc[6], acc[7])));
+            *out = hsum_ps(s);
+        }
+    }
+
+    static void dot_f32(const AddLayout& l, const AddTileArgs& a) noexcept {
+        if (a.m != 1 || l.codes == AddCodes::planes) return GenericAdd<Arch>::dot_f32(l, a);
+        for (int j = 0; j < a.n; ++j) {
+            switch (l.codes) {
+                case AddCodes::bits: f32_row<AddCodes::bits>(l, a, j); break;
+                case AddCodes::code2: f32_row<AddCodes::code2>(l, a, j); break;
+                case AddCodes::base3: f32_row<AddCodes::base3>(l, a, j); break;
+                case AddCodes::planes: break;
+            }
+        }
+    }
+
     // ---- gemv_i8 -----------------------------------------------------------------------
 
     /// Eight fp16 values (finite) to floats with integer ops: magnitude << 13 scaled by
@@ -290,7 +354,7 @@ struct AddImpl<Arch, std::enable_if_t<Arch::id == isa::avx2>> {
     static AddKernels family() noexcept {
         using G = GenericAdd<Arch>;
         using K = Avx2Add<Arch>;
-        return {&K::dot_i8, &G::dot_i8, &G::dot_f32, &G::groups, 2, 2, &K::gemv_i8};
+        return {&K::dot_i8, &G::dot_i8, &K::dot_f32, &G::groups, 2, 2, &K::gemv_i8};
     }
 };
 
