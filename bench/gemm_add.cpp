@@ -3,6 +3,7 @@
 // measured in this process (limit/vnni). In the same binary, the float baselines on the
 // dequantized weights (DESIGN §10): OpenBLAS sgemm for the same shapes and sgemv over
 // >= 256 MiB of float weights (of_limit against limit/dram_read_add_1t, like gemv/).
+// gemm/ternary2_f32 is the same product with float activations (no of_limit: float tiles).
 // Everything here runs on one thread (the pools and OpenBLAS are set to 1).
 #include <benchmark/benchmark.h>
 #include <bitla/bitla.hpp>
@@ -64,6 +65,26 @@ void gemm_ternary(benchmark::State& state, unsigned threads) {
     state.SetItemsProcessed(static_cast<std::int64_t>(double(state.iterations()) * macs));
     state.counters["of_limit"] =
         benchmark::Counter(macs / (vnni_macs_per_second() * threads), benchmark::Counter::kIsIterationInvariantRate);
+}
+
+/// The same product with float activations (the dot_f32 tiles): M = 128 only.
+void gemm_ternary_f32(benchmark::State& state) {
+    const std::size_t m = static_cast<std::size_t>(state.range(0));
+    const auto& t = ternary();
+    static const bitla::AddWeights w = bitla::pack_add(bitla::TernaryPacked<bitla::enc::planes>::from_values(t.values),
+                                                       bitla::WeightScales::per_row(t.scale));
+    std::mt19937 rng(5);
+    std::normal_distribution<float> nd(0, 1);
+    bitla::Matrix<float> x(m, gemm_k), y(m, gemm_n);
+    for (auto& e : x.flat()) e = nd(rng);
+    bitla::ThreadPool pool(1);
+    bitla::AddOptions opt;
+    opt.pool = &pool;
+    for (auto _ : state) {
+        bitla::gemm(bitla::MatrixView<const float>(x), w, y, opt);
+        benchmark::DoNotOptimize(y.data());
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(double(state.iterations()) * double(m) * gemm_n * gemm_k));
 }
 
 void openblas_sgemm_add(benchmark::State& state) {
@@ -130,6 +151,8 @@ const int registered = [] {
         benchmark::RegisterBenchmark(name("baseline/openblas_sgemm").c_str(), openblas_sgemm_add)
             ->Arg(m)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(1.0);
     }
+    benchmark::RegisterBenchmark("gemm/ternary2_f32/128x4096x4096", gemm_ternary_f32)
+        ->Arg(128)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(1.0);
     benchmark::RegisterBenchmark("baseline/openblas_sgemv/1x4096x4096", openblas_sgemv_add)
         ->Unit(benchmark::kMicrosecond)->UseRealTime()->MinTime(1.0);
     return 0;

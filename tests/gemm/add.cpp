@@ -371,13 +371,15 @@ TEST_CASE("float GEMV (M = 1) within the K-derived bound for every row tile and 
         }
 }
 
-TEST_CASE("float GEMV (M = 1) with grouped scales and the HQQ zero fold", "[add][float][groups]") {
-    // G = 8 .. 128 (lane 8 .. 64: superblock flushes every 2 .. 16 steps), 17 groups.
+TEST_CASE("float products with grouped scales and the HQQ zero fold", "[add][float][groups]") {
+    // G = 8 .. 128 (lane 8 .. 64: superblock flushes every 2 .. 16 steps), 17 groups; M = 1
+    // (1 x 4 tiles) and M = 3 (2 x 2 pieces and their edges).
     std::normal_distribution<float> nd(0, 1);
     for (Fmt f : {Fmt::planes2, Fmt::planes3, Fmt::tern_code2, Fmt::tern_base3, Fmt::sign, Fmt::planes8})
-        for (std::size_t g : {8, 24, 64, 128}) {
+        for (std::size_t g : {8, 24, 64, 128})
+            for (std::size_t m : {1, 3}) {
             const std::size_t k = g * 17, n = 11;
-            Matrix<float> xf(1, k);
+            Matrix<float> xf(m, k);
             for (auto& v : xf.flat()) v = nd(gen());
             Matrix<float> scale(n, 17), zero(n, 17);
             std::uniform_real_distribution<float> ds(0.001f, 0.1f), dz(0.0f, 3.0f);
@@ -388,29 +390,30 @@ TEST_CASE("float GEMV (M = 1) with grouped scales and the HQQ zero fold", "[add]
             const AddLayout& l = c.packed.layout();
             for (isa i : available_isas()) {
                 ScopedIsaLimit limit(i);
-                INFO(fmt_name(f) << " G = " << g << " isa " << name(i));
-                std::vector<float> y(n);
-                gemv(std::span<const float>(xf.data(), k), c.packed, std::span<float>(y));
+                INFO(fmt_name(f) << " G = " << g << " M = " << m << " isa " << name(i));
+                Matrix<float> y(m, n);
+                gemm(MatrixView<const float>(xf), c.packed, y);
                 bool ok = true;
-                for (std::size_t j = 0; j < n; ++j) {
-                    double want = 0, mag = 0;
-                    for (std::size_t q = 0; q < 17; ++q) {
-                        const double sp = detail::half_to_float(detail::float_to_half(l.q_mul * scale(j, q)));
-                        const double up = detail::half_to_float(
-                            detail::float_to_half(static_cast<float>(l.q_add) * scale(j, q) - zero(j, q) * scale(j, q)));
-                        double dq = 0, xs = 0, aq = 0;
-                        for (std::size_t kk = q * g; kk < (q + 1) * g; ++kk) {
-                            const double code = (c.values(j, kk) - l.q_add) / l.q_mul;
-                            dq += double(xf(0, kk)) * code, aq += std::fabs(xf(0, kk) * code), xs += xf(0, kk);
+                for (std::size_t r = 0; r < m; ++r)
+                    for (std::size_t j = 0; j < n; ++j) {
+                        double want = 0, mag = 0;
+                        for (std::size_t q = 0; q < 17; ++q) {
+                            const double sp = detail::half_to_float(detail::float_to_half(l.q_mul * scale(j, q)));
+                            const double up = detail::half_to_float(
+                                detail::float_to_half(static_cast<float>(l.q_add) * scale(j, q) - zero(j, q) * scale(j, q)));
+                            double dq = 0, xs = 0, aq = 0;
+                            for (std::size_t kk = q * g; kk < (q + 1) * g; ++kk) {
+                                const double code = (c.values(j, kk) - l.q_add) / l.q_mul;
+                                dq += double(xf(r, kk)) * code, aq += std::fabs(xf(r, kk) * code), xs += xf(r, kk);
+                            }
+                            want += sp * dq + up * xs;
+                            mag += std::fabs(sp) * aq + std::fabs(up * xs);
                         }
-                        want += sp * dq + up * xs;
-                        mag += std::fabs(sp) * aq + std::fabs(up * xs);
+                        ok = ok && std::fabs(y(r, j) - want) <= 1e-6 * (k + 8) * (mag + 1);
                     }
-                    ok = ok && std::fabs(y[j] - want) <= 1e-6 * (k + 8) * (mag + 1);
-                }
                 REQUIRE(ok);
             }
-        }
+            }
 }
 
 TEST_CASE("gemm_rows computes one range in the caller's thread", "[add][rows]") {

@@ -17,7 +17,7 @@
 //   gemv_i8  one activation row, weight rows two at a time; the first pair of every 8-row
 //            panel prefetches the whole panel `prefetch_bytes` ahead (one stream); the
 //            grouped epilogue converts the fp16 metadata with integer ops (no F16C needed)
-//   dot_f32  m = 1: codes decoded as above, widened to floats, fp32 FMAs (m > 1: generic)
+//   dot_f32  codes decoded as above, widened to floats, fp32 FMAs (bits, code2, base3)
 //   add_i8   the generic kernel (compiled with AVX2 flags)
 #pragma once
 
@@ -186,17 +186,18 @@ struct Avx2Add {
         }
     }
 
-    // ---- dot_f32 at M = 1 ----------------------------------------------------------------
+    // ---- dot_f32 ---------------------------------------------------------------------------
     //
-    // One activation row against one weight row at a time: the step's codes decoded as for
+    // One activation row against one weight row at a time (a tile's pairs one by one; the
+    // decoding is cheap next to the float work): the step's codes decoded as for
     // dot_i8, widened 8 at a time to floats and multiplied in (vpmovzxbd, vcvtdq2ps, vfmadd)
     // into 8 accumulators acc[v] (floats 8v .. 8v+7 of the step). At a superblock flush,
     // chunk 2v is the sum of acc[v]'s floats 0..3 and chunk 2v + 1 of floats 4..7.
 
     template <AddCodes C>
-    static void f32_row(const AddLayout& l, const AddTileArgs& a, int j) noexcept {
-        const float* x = static_cast<const float*>(a.x);
-        float* out = static_cast<float*>(a.out) + static_cast<std::size_t>(j) * a.out_n;
+    static void f32_row(const AddLayout& l, const AddTileArgs& a, int i, int j) noexcept {
+        const float* x = static_cast<const float*>(a.x) + static_cast<std::size_t>(i) * a.x_stride;
+        float* out = static_cast<float*>(a.out) + static_cast<std::size_t>(i) * a.out_m + static_cast<std::size_t>(j) * a.out_n;
         Row w[1];
         w[0].code = a.w + static_cast<std::size_t>(j) * a.w_stride + l.phys(l.code_offset());
         const Consts k;
@@ -238,15 +239,16 @@ struct Avx2Add {
     }
 
     static void dot_f32(const AddLayout& l, const AddTileArgs& a) noexcept {
-        if (a.m != 1 || l.codes == AddCodes::planes) return GenericAdd<Arch>::dot_f32(l, a);
-        for (int j = 0; j < a.n; ++j) {
-            switch (l.codes) {
-                case AddCodes::bits: f32_row<AddCodes::bits>(l, a, j); break;
-                case AddCodes::code2: f32_row<AddCodes::code2>(l, a, j); break;
-                case AddCodes::base3: f32_row<AddCodes::base3>(l, a, j); break;
-                case AddCodes::planes: break;
+        if (l.codes == AddCodes::planes) return GenericAdd<Arch>::dot_f32(l, a);
+        for (int i = 0; i < a.m; ++i)
+            for (int j = 0; j < a.n; ++j) {
+                switch (l.codes) {
+                    case AddCodes::bits: f32_row<AddCodes::bits>(l, a, i, j); break;
+                    case AddCodes::code2: f32_row<AddCodes::code2>(l, a, i, j); break;
+                    case AddCodes::base3: f32_row<AddCodes::base3>(l, a, i, j); break;
+                    case AddCodes::planes: break;
+                }
             }
-        }
     }
 
     // ---- gemv_i8 -----------------------------------------------------------------------

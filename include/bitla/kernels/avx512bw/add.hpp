@@ -17,7 +17,7 @@
 // GEMV of base3 codes with VNNI decodes no trits: with b_j the byte after j steps and
 // b_{j+1} = 3·b_j mod 256, 256·trit_j = 3·b_j - b_{j+1}, so per step two byte adds and two
 // dot products (lo += b_j·x, hi += b_{j+1}·x) and (3·lo - hi) / 256 at each flush, exact.
-// dot_f32 (m = 1, n <= 4) accumulates in fp32 (see f32_tile); m > 1 stays generic.
+// dot_f32 accumulates in fp32 (see f32_tile): 1 x 4 tiles at m = 1, 2 x 2 pieces above.
 //
 // add_i8 (mr = nr = 2) is the multiplication-free form: each code bit-plane is a 64-bit
 // mask over the step and the activations, widened to int16, are added under it (the
@@ -483,27 +483,31 @@ struct Avx512Add {
                 }
     }
 
-    // ---- dot_f32 at M = 1: float activations -------------------------------------------
+    // ---- dot_f32: float activations ------------------------------------------------------
     //
-    // One activation row against NR <= 4 weight rows, fp32 accumulators acc[j][v] for the 4
-    // registers v of a step (floats 16v .. 16v+15). bits: x added under the 16-bit slices of
+    // MR activation rows against NR weight rows (MR·NR <= 4: 1 x 4 for GEMV, 2 x 2 pieces of
+    // larger tiles), fp32 accumulators acc[i][j][v] for the 4 registers v of a step (floats
+    // 16v .. 16v+15); a weight row's step is decoded once for all MR activation rows. bits: x added under the 16-bit slices of
     // the step's code word (one masked add per 16 weights); other codes: the step's code
     // bytes (decoded as in dot_tile) widened to floats and multiplied in (vpmovzxbd, vcvtdq2ps,
     // vfmadd). At a superblock flush, float lane i of register v belongs to dword lane
     // 4v + i/4 (core/add_layout.hpp), so each chunk sum is a sum of four float lanes.
 
-    template <AddCodes C, int NR>
+    template <AddCodes C, int MR, int NR>
     static void f32_tile(const AddLayout& l, const AddTileArgs& a) noexcept {
+        static_assert(MR * NR <= 4);
         const auto* x = static_cast<const float*>(a.x);
         auto* out = static_cast<float*>(a.out);
         const std::uint8_t* w[NR];
         #pragma GCC unroll 4
         for (int j = 0; j < NR; ++j) w[j] = a.w + static_cast<std::size_t>(j) * a.w_stride;
-        __m512 acc[NR][4];
+        __m512 acc[MR][NR][4];
         #pragma GCC unroll 4
-        for (int j = 0; j < NR; ++j)
+        for (int i = 0; i < MR; ++i)
             #pragma GCC unroll 4
-            for (int v = 0; v < 4; ++v) acc[j][v] = _mm512_setzero_ps();
+            for (int j = 0; j < NR; ++j)
+                #pragma GCC unroll 4
+                for (int v = 0; v < 4; ++v) acc[i][j][v] = _mm512_setzero_ps();
         const __m512i one = _mm512_set1_epi8(1), two = _mm512_set1_epi8(2), three = _mm512_set1_epi8(3);
         const __m512i t86 = _mm512_set1_epi8(static_cast<char>(86)), t171 = _mm512_set1_epi8(static_cast<char>(171));
         const std::size_t cp = l.phys(l.code_offset()), bs = l.block_stride();
@@ -512,17 +516,21 @@ struct Avx512Add {
         const auto flush_if_due = [&]() __attribute__((always_inline)) {
             if (a.flush != 0 && ++since == a.flush) {
                 #pragma GCC unroll 4
-                for (int j = 0; j < NR; ++j) {
-                    float* o = out + static_cast<std::size_t>(j) * a.out_n + 16 * block;
+                for (int i = 0; i < MR; ++i)
                     #pragma GCC unroll 4
-                    for (int v = 0; v < 4; ++v) {
-                        alignas(64) float f[16];
-                        _mm512_store_ps(f, acc[j][v]);
+                    for (int j = 0; j < NR; ++j) {
+                        float* o = out + static_cast<std::size_t>(i) * a.out_m + static_cast<std::size_t>(j) * a.out_n +
+                                   16 * block;
                         #pragma GCC unroll 4
-                        for (int q = 0; q < 4; ++q) o[4 * v + q] = (f[4 * q] + f[4 * q + 1]) + (f[4 * q + 2] + f[4 * q + 3]);
-                        acc[j][v] = _mm512_setzero_ps();
+                        for (int v = 0; v < 4; ++v) {
+                            alignas(64) float f[16];
+                            _mm512_store_ps(f, acc[i][j][v]);
+                            #pragma GCC unroll 4
+                            for (int q = 0; q < 4; ++q)
+                                o[4 * v + q] = (f[4 * q] + f[4 * q + 1]) + (f[4 * q + 2] + f[4 * q + 3]);
+                            acc[i][j][v] = _mm512_setzero_ps();
+                        }
                     }
-                }
                 since = 0;
                 ++block;
             }
@@ -530,12 +538,15 @@ struct Avx512Add {
         const auto multiply = [&](std::size_t t, const __m512i (&q)[NR]) __attribute__((always_inline)) {
             const float* xp = x + 64 * t;
             const auto reg = [&]<int V>() __attribute__((always_inline)) {
-                const __m512 xv = _mm512_loadu_ps(xp + 16 * V);
+                __m512 xv[MR];
+                #pragma GCC unroll 4
+                for (int i = 0; i < MR; ++i) xv[i] = _mm512_loadu_ps(xp + static_cast<std::size_t>(i) * a.x_stride + 16 * V);
                 #pragma GCC unroll 4
                 for (int j = 0; j < NR; ++j) {
                     const __m128i b = _mm512_maskz_extracti32x4_epi32(0xf, q[j], V);
                     const __m512 qf = _mm512_maskz_cvtepi32_ps(0xffff, _mm512_maskz_cvtepu8_epi32(0xffff, b));
-                    acc[j][V] = _mm512_fmadd_ps(qf, xv, acc[j][V]);
+                    #pragma GCC unroll 4
+                    for (int i = 0; i < MR; ++i) acc[i][j][V] = _mm512_fmadd_ps(qf, xv[i], acc[i][j][V]);
                 }
             };
             reg.template operator()<0>();
@@ -550,12 +561,17 @@ struct Avx512Add {
                 const float* xp = x + 64 * t;
                 #pragma GCC unroll 4
                 for (int v = 0; v < 4; ++v) {
-                    const __m512 xv = _mm512_loadu_ps(xp + 16 * v);
+                    __m512 xv[MR];
+                    #pragma GCC unroll 4
+                    for (int i = 0; i < MR; ++i)
+                        xv[i] = _mm512_loadu_ps(xp + static_cast<std::size_t>(i) * a.x_stride + 16 * v);
                     #pragma GCC unroll 4
                     for (int j = 0; j < NR; ++j) {
                         std::uint16_t m;
                         std::memcpy(&m, w[j] + cp + t / 8 * bs + 8 * (t % 8) + 2 * static_cast<std::size_t>(v), 2);
-                        acc[j][v] = _mm512_mask_add_ps(acc[j][v], _cvtu32_mask16(m), acc[j][v], xv);
+                        #pragma GCC unroll 4
+                        for (int i = 0; i < MR; ++i)
+                            acc[i][j][v] = _mm512_mask_add_ps(acc[i][j][v], _cvtu32_mask16(m), acc[i][j][v], xv[i]);
                     }
                 }
                 flush_if_due();
@@ -602,24 +618,42 @@ struct Avx512Add {
         }
         if (a.flush == 0)
             #pragma GCC unroll 4
-            for (int j = 0; j < NR; ++j)
-                out[static_cast<std::size_t>(j) * a.out_n] =
-                    hsum_ps(_mm512_add_ps(_mm512_add_ps(acc[j][0], acc[j][1]), _mm512_add_ps(acc[j][2], acc[j][3])));
+            for (int i = 0; i < MR; ++i)
+                #pragma GCC unroll 4
+                for (int j = 0; j < NR; ++j)
+                    out[static_cast<std::size_t>(i) * a.out_m + static_cast<std::size_t>(j) * a.out_n] = hsum_ps(
+                        _mm512_add_ps(_mm512_add_ps(acc[i][j][0], acc[i][j][1]), _mm512_add_ps(acc[i][j][2], acc[i][j][3])));
     }
 
+    /// m = 1: one 1 x n tile (n <= 4); m > 1: 2 x 2 pieces (codes decoded once per piece).
     template <AddCodes C>
     static void f32_rows(const AddLayout& l, const AddTileArgs& a) noexcept {
-        switch (a.n) {
-            case 1: return f32_tile<C, 1>(l, a);
-            case 2: return f32_tile<C, 2>(l, a);
-            case 3: return f32_tile<C, 3>(l, a);
-            default: return f32_tile<C, 4>(l, a);
+        if (a.m == 1) {
+            switch (a.n) {
+                case 1: return f32_tile<C, 1, 1>(l, a);
+                case 2: return f32_tile<C, 1, 2>(l, a);
+                case 3: return f32_tile<C, 1, 3>(l, a);
+                default: return f32_tile<C, 1, 4>(l, a);
+            }
         }
+        for (int i = 0; i < a.m; i += 2)
+            for (int j = 0; j < a.n; j += 2) {
+                AddTileArgs p = a;
+                p.m = a.m - i < 2 ? a.m - i : 2;
+                p.n = a.n - j < 2 ? a.n - j : 2;
+                p.x = static_cast<const float*>(a.x) + static_cast<std::size_t>(i) * a.x_stride;
+                p.w = a.w + static_cast<std::size_t>(j) * a.w_stride;
+                p.out = static_cast<float*>(a.out) + static_cast<std::size_t>(i) * a.out_m +
+                        static_cast<std::size_t>(j) * a.out_n;
+                if (p.m == 2 && p.n == 2) f32_tile<C, 2, 2>(l, p);
+                else if (p.m == 2) f32_tile<C, 2, 1>(l, p);
+                else if (p.n == 2) f32_tile<C, 1, 2>(l, p);
+                else f32_tile<C, 1, 1>(l, p);
+            }
     }
 
-    /// M = 1 here (GEMV through the tiles); larger M tiles use the generic kernel.
     static void dot_f32(const AddLayout& l, const AddTileArgs& a) noexcept {
-        if (a.m != 1 || a.n > 4) return GenericAdd<Arch>::dot_f32(l, a);
+        if (a.m == 1 && a.n > 4) return GenericAdd<Arch>::dot_f32(l, a);
         switch (l.codes) {
             case AddCodes::bits: return f32_rows<AddCodes::bits>(l, a);
             case AddCodes::code2: return f32_rows<AddCodes::code2>(l, a);
