@@ -18,7 +18,8 @@
 // within a K-derived bound of the exact result.
 //
 // How it runs (BLIS style; the microkernels are in kernels/<isa>/add.hpp): the activations
-// are permuted once per call into the weights' step order and their group sums taken; then
+// are permuted once per call into the weights' step order and their group sums taken
+// (gemm/add_activations.hpp); then
 // for blocks of `block_rows` weight rows (kept in L2), for each mr-row slice of x (kept in
 // L1), the mr x nr tile kernel sums codes times activations over all of K, emitting one
 // int32 per `lane` values when there are groups; the epilogue turns those into y. The
@@ -44,14 +45,11 @@
 #include <span>
 #include <vector>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include "../arch/dispatch.hpp"
 #include "../core/checks.hpp"
 #include "../kernels/add.hpp"
 #include "../kernels/low_rank.hpp"
+#include "add_activations.hpp"
 #include "add_weights.hpp"
 #include "thread_pool.hpp"
 
@@ -81,148 +79,10 @@ struct Int8Rows {
     std::span<const float> scale;
 };
 
-/// Activations permuted into a layout's step order, with their group sums: made once per
-/// call by `prepare`, read by any number of `gemm_rows` calls (from any threads).
-class AddActivations {
-public:
-    [[nodiscard]] std::size_t rows() const noexcept { return rows_; }
-    [[nodiscard]] bool is_int8() const noexcept { return int8_; }
-
-private:
-    template <class T>
-    friend AddActivations prepare_view(MatrixView<const T> x, std::span<const float> scale, const AddWeights& w);
-    friend struct AddDriver;
-
-    bool int8_ = true;
-    std::size_t rows_ = 0, cols_ = 0, stride_ = 0, groups_ = 0;
-    AddLayout layout_;
-    AlignedBuffer<std::int8_t> xi_;
-    AlignedBuffer<std::int8_t> xb_;       ///< M = 1, bits, ungrouped: xi_ bit-sliced (GEMV), else empty
-    AlignedBuffer<float> xf_;
-    std::vector<float> group_sum_;        ///< rows x groups (exact for int8)
-    std::vector<long long> sum_i_;        ///< rows: Σx (int8)
-    std::vector<float> sum_f_;            ///< rows: Σx (float activations)
-    std::vector<float> scale_;            ///< rows
-};
-
-namespace detail {
-/// A zero-padded copy of one activation row, per thread (no allocation once it has grown).
-template <class T>
-T* prepare_line(std::size_t n) {
-    thread_local std::vector<T> v;
-    if (v.size() < n) v.resize(n);
-    return v.data();
-}
-/// Σ of int8 values, exact. On x86-64 (SSE2 is baseline) 16 at a time with psadbw on the
-/// values biased to u8 (x ^ 0x80 = x + 128), the bias taken off at the end.
-inline long long sum_i8(const std::int8_t* p, std::size_t n) noexcept {
-    long long total = 0;
-    std::size_t k = 0;
-#if defined(__SSE2__)
-    const __m128i bias = _mm_set1_epi8(static_cast<char>(0x80)), zero = _mm_setzero_si128();
-    __m128i acc = zero;
-    for (; k + 16 <= n; k += 16) {
-        const __m128i v = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + k)), bias);
-        acc = _mm_add_epi64(acc, _mm_sad_epu8(v, zero));
-    }
-    total = _mm_cvtsi128_si64(acc) + _mm_cvtsi128_si64(_mm_unpackhi_epi64(acc, acc)) - 128 * static_cast<long long>(k);
-#endif
-    for (; k < n; ++k) total += p[k];
-    return total;
-}
-/// One 512-value block bit-sliced (AddLayout::bit_slice): dst[64b + 8s + j] = src[64s + 8j + b],
-/// i.e. for each s an 8 x 8 byte transpose. SSE2: three rounds of unpacks per 64 bytes.
-inline void bit_slice_block(const std::int8_t* src, std::int8_t* dst) noexcept {
-#if defined(__SSE2__)
-    for (std::size_t s = 0; s < 8; ++s) {
-        __m128i t[4];
-        for (int i = 0; i < 4; ++i) {  // words 2i, 2i+1 interleaved byte by byte
-            const __m128i r = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 64 * s + 16 * i));
-            t[i] = _mm_unpacklo_epi8(r, _mm_unpackhi_epi64(r, r));
-        }
-        const __m128i u0 = _mm_unpacklo_epi16(t[0], t[1]), u1 = _mm_unpackhi_epi16(t[0], t[1]);
-        const __m128i u2 = _mm_unpacklo_epi16(t[2], t[3]), u3 = _mm_unpackhi_epi16(t[2], t[3]);
-        const __m128i v[4] = {_mm_unpacklo_epi32(u0, u2), _mm_unpackhi_epi32(u0, u2), _mm_unpacklo_epi32(u1, u3),
-                              _mm_unpackhi_epi32(u1, u3)};
-        for (int i = 0; i < 4; ++i) {  // v[i] holds bits 2i and 2i + 1 of the eight words
-            _mm_storel_epi64(reinterpret_cast<__m128i*>(dst + 64 * (2 * i) + 8 * s), v[i]);
-            _mm_storel_epi64(reinterpret_cast<__m128i*>(dst + 64 * (2 * i + 1) + 8 * s), _mm_unpackhi_epi64(v[i], v[i]));
-        }
-    }
-#else
-    for (std::size_t b = 0; b < 8; ++b)
-        for (std::size_t s = 0; s < 8; ++s)
-            for (std::size_t j = 0; j < 8; ++j) dst[64 * b + 8 * s + j] = src[64 * s + 8 * j + b];
-#endif
-}
-}  // namespace detail
-
-template <class T>
-AddActivations prepare_view(MatrixView<const T> x, std::span<const float> scale, const AddWeights& w) {
-    const AddLayout& l = w.layout();
-    AddActivations a;
-    a.int8_ = std::is_same_v<T, std::int8_t>;
-    a.rows_ = x.rows;
-    a.cols_ = x.cols;
-    a.stride_ = l.kp;
-    a.groups_ = l.groups;
-    a.layout_ = l;
-    a.scale_.assign(x.rows, 1.0f);
-    for (std::size_t m = 0; m < scale.size(); ++m) a.scale_[m] = scale[m];
-    if constexpr (std::is_same_v<T, std::int8_t>) a.xi_ = AlignedBuffer<std::int8_t>(x.rows * l.kp);
-    else a.xf_ = AlignedBuffer<float>(x.rows * l.kp);
-    a.group_sum_.assign(x.rows * l.groups, 0.0f);
-    a.sum_i_.assign(x.rows, 0);
-    a.sum_f_.assign(x.rows, 0.0f);
-    // Step t, dword lane q holds k = k_of(t, 4q) .. +3: within a superblock of 16·lane
-    // values that is a 16 x (lane/4) transpose of 4-value units. The row is first copied
-    // into a zero-padded line of kp values, so the transpose has no tail cases.
-    const std::size_t per = l.lane / 4, units = l.kp / 4;
-    T* line = detail::prepare_line<T>(l.kp);
-    for (std::size_t m = 0; m < x.rows; ++m) {
-        const T* xr = x.data + m * x.ld;
-        T* dst;
-        if constexpr (std::is_same_v<T, std::int8_t>) dst = a.xi_.data() + m * l.kp;
-        else dst = a.xf_.data() + m * l.kp;
-        std::memcpy(line, xr, x.cols * sizeof(T));
-        std::fill(line + x.cols, line + l.kp, T{});
-        for (std::size_t sb = 0; sb < units; sb += 16 * per)
-            for (std::size_t q = 0; q < 16; ++q)
-                for (std::size_t i = 0; i < per; ++i)
-                    std::memcpy(dst + 4 * (sb + 16 * i + q), line + 4 * (sb + per * q + i), 4 * sizeof(T));
-        if constexpr (std::is_same_v<T, std::int8_t>) {
-            for (std::size_t g = 0; g < l.groups; ++g)
-                a.group_sum_[m * l.groups + g] = static_cast<float>(detail::sum_i8(xr + g * l.group_size, l.group_size));
-            a.sum_i_[m] = detail::sum_i8(xr, x.cols);
-        } else {
-            for (std::size_t g = 0; g < l.groups; ++g) {
-                double s = 0;
-                for (std::size_t k = g * l.group_size; k < (g + 1) * l.group_size; ++k) s += xr[k];
-                a.group_sum_[m * l.groups + g] = static_cast<float>(s);
-            }
-            double total = 0;
-            for (std::size_t k = 0; k < x.cols; ++k) total += xr[k];
-            a.sum_f_[m] = static_cast<float>(total);
-        }
-    }
-    if constexpr (std::is_same_v<T, std::int8_t>)
-        if (x.rows == 1 && l.codes == AddCodes::bits && l.groups == 0) {
-            // xb[512B + 64b + 8s + j] = xi[512B + 64s + 8j + b] (AddLayout::bit_slice).
-            a.xb_ = AlignedBuffer<std::int8_t>(l.kp);
-            for (std::size_t base = 0; base < l.kp; base += 512)
-                detail::bit_slice_block(a.xi_.data() + base, a.xb_.data() + base);
-        }
-    return a;
-}
-
 namespace detail {
 
-inline void check_add_common(std::size_t m, std::size_t k, const AddWeights& w, std::size_t y_rows, std::size_t y_cols,
-                             const AddOptions& opt) {
-    require(k == w.cols(), "w", "w.cols = ", w.cols(), " does not match x.cols = ", k, " (w is ", w.rows(), " x ",
-            w.cols(), ", x is ", m, " x ", k, ")");
-    require(y_rows == m && y_cols == w.rows(), "y", "y is ", y_rows, " x ", y_cols, " but x . w^T is ", m, " x ",
-            w.rows());
+/// The options' shapes against m activation rows and w: bias, row terms.
+inline void check_add_options(const AddOptions& opt, std::size_t m, const AddWeights& w) {
     require(opt.bias.empty() || opt.bias.size() == w.rows(), "bias", "bias has ", opt.bias.size(),
             " entries but w has ", w.rows(), " rows");
     require(opt.row_terms.empty() || m == 1, "row_terms", "row terms need one activation row, x has ", m);
@@ -231,6 +91,15 @@ inline void check_add_common(std::size_t m, std::size_t k, const AddWeights& w, 
         require(t.b.rows == w.rows() && t.b.cols == t.t.size(), "row_terms", "a row term's b is ", t.b.rows, " x ",
                 t.b.cols, " but w has ", w.rows(), " rows and its t has ", t.t.size(), " entries");
     }
+}
+
+inline void check_add_common(std::size_t m, std::size_t k, const AddWeights& w, std::size_t y_rows, std::size_t y_cols,
+                             const AddOptions& opt) {
+    require(k == w.cols(), "w", "w.cols = ", w.cols(), " does not match x.cols = ", k, " (w is ", w.rows(), " x ",
+            w.cols(), ", x is ", m, " x ", k, ")");
+    require(y_rows == m && y_cols == w.rows(), "y", "y is ", y_rows, " x ", y_cols, " but x . w^T is ", m, " x ",
+            w.rows());
+    check_add_options(opt, m, w);
 }
 
 template <class Y, class X>
@@ -341,13 +210,6 @@ struct AddDriver {
         }
     }
 
-    /// Scratch that lives with the calling thread (no allocation once it has grown).
-    template <class T>
-    static T* scratch(std::size_t n) {
-        thread_local std::vector<T> v;
-        if (v.size() < n) v.resize(n);
-        return v.data();
-    }
 
     /// GEMV (M = 1, int8, dot-product form): the rows kernel over [n0, n1) in slices of
     /// `gemv_slice` rows (its output stays in L1), then the per-row scale, zero term and bias.
@@ -358,8 +220,8 @@ struct AddDriver {
                          std::size_t n1, const AddOptions& opt, const AddKernels& k) {
         const AddLayout& l = w.layout();
         const bool grouped = l.groups != 0;
-        std::int32_t* oi = scratch<std::int32_t>(gemv_slice);
-        float* of = scratch<float>(gemv_slice);
+        std::int32_t* oi = detail::thread_scratch<detail::ScratchUse::gemv_out, std::int32_t>(gemv_slice);
+        float* of = detail::thread_scratch<detail::ScratchUse::gemv_out, float>(gemv_slice);
         const float xscale = a.scale_[0];
         const long long xsum = a.sum_i_[0];
         for (std::size_t s0 = n0; s0 < n1; s0 += gemv_slice) {
@@ -423,7 +285,7 @@ struct AddDriver {
                 }
                 // The row's metadata blocks, contiguous (they are interleaved in the panel).
                 const auto* row = w.row(n);
-                std::uint16_t* meta = scratch<std::uint16_t>(l.meta_bytes / 2);
+                std::uint16_t* meta = detail::thread_scratch<detail::ScratchUse::row_meta, std::uint16_t>(l.meta_bytes / 2);
                 for (std::size_t b = 0; b < l.meta_bytes; b += 64)
                     std::memcpy(reinterpret_cast<std::uint8_t*>(meta) + b, row + l.phys(b), 64);
                 const float v = k.groups(c.data(), meta + l.scale_offset() / 2, meta + l.zero_offset() / 2,
@@ -475,13 +337,7 @@ void gemm_rows(const AddActivations& a, const AddWeights& w, MatrixView<Out> y, 
                     a.rows(), " x ", w.rows());
     detail::require(n_begin <= n_end && n_end <= w.rows(), "n_end", "range [", n_begin, ", ", n_end,
                     ") is not inside [0, ", w.rows(), ")");
-    detail::require(opt.bias.empty() || opt.bias.size() == w.rows(), "bias", "bias has ", opt.bias.size(),
-                    " entries but w has ", w.rows(), " rows");
-    detail::require(opt.row_terms.empty() || a.rows() == 1, "row_terms", "row terms need one activation row, x has ",
-                    a.rows());
-    for (const RowTerm& t : opt.row_terms)
-        detail::require(t.b.rows == w.rows() && t.b.cols == t.t.size(), "row_terms", "a row term's b is ", t.b.rows,
-                        " x ", t.b.cols, " but w has ", w.rows(), " rows and its t has ", t.t.size(), " entries");
+    detail::check_add_options(opt, a.rows(), w);
     if constexpr (std::is_same_v<Out, std::int32_t>)
         detail::require(a.is_int8() && w.scale_kind() == ScaleKind::none && !w.has_zero_term() && opt.bias.empty() &&
                             opt.row_terms.empty(),
