@@ -102,6 +102,22 @@ namespace kernels {
 /// flags the translation unit has.
 template <class Arch, class = void>
 struct AddImpl;
+
+/// Calls piece(p) for the tile cut into pieces of at most 2 x 2 (X: the activations'
+/// element type, Out: the output's), for kernels whose registers hold no larger tile.
+template <class X, class Out, class Piece>
+void for_2x2_pieces(const AddTileArgs& a, Piece&& piece) {
+    for (int i = 0; i < a.m; i += 2)
+        for (int j = 0; j < a.n; j += 2) {
+            AddTileArgs p = a;
+            p.m = a.m - i < 2 ? a.m - i : 2;
+            p.n = a.n - j < 2 ? a.n - j : 2;
+            p.x = static_cast<const X*>(a.x) + static_cast<std::size_t>(i) * a.x_stride;
+            p.w = a.w + static_cast<std::size_t>(j) * a.w_stride;
+            p.out = static_cast<Out*>(a.out) + static_cast<std::size_t>(i) * a.out_m + static_cast<std::size_t>(j) * a.out_n;
+            piece(p);
+        }
+}
 }  // namespace kernels
 
 }  // namespace bitla::inline v0
