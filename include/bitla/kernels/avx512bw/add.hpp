@@ -76,9 +76,61 @@ struct Avx512Add {
         return s;
     }
 
-    /// Decoded code steps of one weight row, block by block (B steps per block).
-    template <AddCodes C>
-    struct Rows;
+    /// Walks the steps of NR weight rows (w[j]: each row's pointer), decoding each step's
+    /// codes into 64 bytes per row and calling step(t, q): bits as a masked byte move, n-bit
+    /// planes as masked adds of 2^i, code2 one load per 4 steps then shift + and, base3 one
+    /// load per 5 steps then next_trit. The tile kernels (int8 and fp32) share it.
+    template <AddCodes C, int NR, class Step>
+    static BITLA_ALWAYS_INLINE void for_each_step(const AddLayout& l, const std::uint8_t* const (&w)[NR],
+                                                  std::size_t steps, Step&& step) noexcept {
+        const __m512i one = _mm512_set1_epi8(1), two = _mm512_set1_epi8(2), three = _mm512_set1_epi8(3);
+        const __m512i t86 = _mm512_set1_epi8(static_cast<char>(86)), t171 = _mm512_set1_epi8(static_cast<char>(171));
+        const std::size_t cp = l.phys(l.code_offset()), bs = l.block_stride();
+        if constexpr (C == AddCodes::bits) {
+            for (std::size_t t = 0; t < steps; ++t) {
+                __m512i q[NR];
+                for (int j = 0; j < NR; ++j)
+                    q[j] = _mm512_maskz_mov_epi8(mask_at(w[j] + cp + t / 8 * bs + 8 * (t % 8)), one);
+                step(t, q);
+            }
+        } else if constexpr (C == AddCodes::planes) {
+            const std::size_t stride = 8 * static_cast<std::size_t>(l.bits);
+            for (std::size_t t = 0; t < steps; ++t) {
+                __m512i q[NR];
+                for (int j = 0; j < NR; ++j) {
+                    q[j] = _mm512_setzero_si512();
+                    for (int b = 0; b < l.bits; ++b)
+                        q[j] = _mm512_mask_add_epi8(q[j],
+                                                    mask_at(w[j] + l.phys(l.code_offset() + stride * t +
+                                                                          8 * static_cast<std::size_t>(b))),
+                                                    q[j], _mm512_set1_epi8(static_cast<char>(1 << b)));
+                }
+                step(t, q);
+            }
+        } else if constexpr (C == AddCodes::code2) {
+            for (std::size_t t0 = 0; t0 < steps; t0 += 4) {
+                __m512i c[NR];
+                for (int j = 0; j < NR; ++j) c[j] = _mm512_load_si512(w[j] + cp + t0 / 4 * bs);
+                for (int s = 0; s < 4 && t0 + static_cast<std::size_t>(s) < steps; ++s) {
+                    __m512i q[NR];
+                    for (int j = 0; j < NR; ++j)
+                        q[j] = _mm512_and_si512(s == 0 ? c[j] : _mm512_srli_epi16(c[j], static_cast<unsigned>(2 * s)),
+                                                three);
+                    step(t0 + static_cast<std::size_t>(s), q);
+                }
+            }
+        } else {  // base3
+            for (std::size_t t0 = 0, b = 0; t0 < steps; t0 += 5, ++b) {
+                __m512i c[NR];
+                for (int j = 0; j < NR; ++j) c[j] = _mm512_load_si512(w[j] + cp + b * bs);
+                for (int s = 0; s < 5 && t0 + static_cast<std::size_t>(s) < steps; ++s) {
+                    __m512i q[NR];
+                    for (int j = 0; j < NR; ++j) q[j] = next_trit(c[j], t86, t171, one, two);
+                    step(t0 + static_cast<std::size_t>(s), q);
+                }
+            }
+        }
+    }
 
     static BITLA_ALWAYS_INLINE float hsum_ps(__m512 v) noexcept {
         alignas(64) float lanes[16];
@@ -99,11 +151,7 @@ struct Avx512Add {
         __m512i acc[MR][NR];
         for (int i = 0; i < MR; ++i)
             for (int j = 0; j < NR; ++j) acc[i][j] = _mm512_setzero_si512();
-        const __m512i one = _mm512_set1_epi8(1), three = _mm512_set1_epi8(3), two = _mm512_set1_epi8(2);
-        const __m512i t86 = _mm512_set1_epi8(static_cast<char>(86)), t171 = _mm512_set1_epi8(static_cast<char>(171));
         std::size_t since = 0, block = 0;
-        const int planes = l.bits;
-        const std::size_t cp = l.phys(l.code_offset()), bs = l.block_stride();
 
         const auto flush_if_due = [&]() __attribute__((always_inline)) {
             if (a.flush != 0 && ++since == a.flush) {
@@ -126,48 +174,7 @@ struct Avx512Add {
             flush_if_due();
         };
 
-        if constexpr (C == AddCodes::bits) {
-            for (std::size_t t = 0; t < a.steps; ++t) {
-                __m512i q[NR];
-                for (int j = 0; j < NR; ++j)
-                    q[j] = _mm512_maskz_mov_epi8(mask_at(w[j] + cp + t / 8 * bs + 8 * (t % 8)), one);
-                multiply(t, q);
-            }
-        } else if constexpr (C == AddCodes::planes) {
-            const std::size_t stride = 8 * static_cast<std::size_t>(planes);
-            for (std::size_t t = 0; t < a.steps; ++t) {
-                __m512i q[NR];
-                for (int j = 0; j < NR; ++j) {
-                    q[j] = _mm512_setzero_si512();
-                    for (int b = 0; b < planes; ++b)
-                        q[j] = _mm512_mask_add_epi8(q[j], mask_at(w[j] + l.phys(l.code_offset() + stride * t + 8 * b)), q[j],
-                                                    _mm512_set1_epi8(static_cast<char>(1 << b)));
-                }
-                multiply(t, q);
-            }
-        } else if constexpr (C == AddCodes::code2) {
-            for (std::size_t t0 = 0; t0 < a.steps; t0 += 4) {
-                __m512i c[NR];
-                for (int j = 0; j < NR; ++j) c[j] = _mm512_load_si512(w[j] + cp + t0 / 4 * bs);
-                for (int s = 0; s < 4 && t0 + static_cast<std::size_t>(s) < a.steps; ++s) {
-                    __m512i q[NR];
-                    for (int j = 0; j < NR; ++j)
-                        q[j] = _mm512_and_si512(s == 0 ? c[j] : _mm512_srli_epi16(c[j], static_cast<unsigned>(2 * s)),
-                                                three);
-                    multiply(t0 + static_cast<std::size_t>(s), q);
-                }
-            }
-        } else {  // base3
-            for (std::size_t t0 = 0, b = 0; t0 < a.steps; t0 += 5, ++b) {
-                __m512i c[NR];
-                for (int j = 0; j < NR; ++j) c[j] = _mm512_load_si512(w[j] + cp + b * bs);
-                for (int s = 0; s < 5 && t0 + static_cast<std::size_t>(s) < a.steps; ++s) {
-                    __m512i q[NR];
-                    for (int j = 0; j < NR; ++j) q[j] = next_trit(c[j], t86, t171, one, two);
-                    multiply(t0 + static_cast<std::size_t>(s), q);
-                }
-            }
-        }
+        for_each_step<C, NR>(l, w, a.steps, multiply);
         if (a.flush == 0)
             for (int i = 0; i < MR; ++i)
                 for (int j = 0; j < NR; ++j)

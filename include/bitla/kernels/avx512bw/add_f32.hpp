@@ -29,11 +29,12 @@ struct Avx512AddF32 {
     //
     // MR activation rows against NR weight rows (MR·NR <= 4: 1 x 4 for GEMV, 2 x 2 pieces of
     // larger tiles), fp32 accumulators acc[i][j][v] for the 4 registers v of a step (floats
-    // 16v .. 16v+15); a weight row's step is decoded once for all MR activation rows. bits: x added under the 16-bit slices of
-    // the step's code word (one masked add per 16 weights); other codes: the step's code
-    // bytes (decoded as in dot_tile) widened to floats and multiplied in (vpmovzxbd, vcvtdq2ps,
-    // vfmadd). At a superblock flush, float lane i of register v belongs to dword lane
-    // 4v + i/4 (core/add_layout.hpp), so each chunk sum is a sum of four float lanes.
+    // 16v .. 16v+15); a weight row's step is decoded once for all MR activation rows.
+    // bits: x added under the 16-bit slices of the step's code word (one masked add per 16
+    // weights); other codes: the step's code bytes (Avx512Add::for_each_step) widened to
+    // floats and multiplied in (vpmovzxbd, vcvtdq2ps, vfmadd). At a superblock flush, float
+    // lane i of register v belongs to dword lane 4v + i/4 (core/add_layout.hpp), so each
+    // chunk sum is a sum of four float lanes.
 
     template <AddCodes C, int MR, int NR>
     static void f32_tile(const AddLayout& l, const AddTileArgs& a) noexcept {
@@ -50,8 +51,6 @@ struct Avx512AddF32 {
             for (int j = 0; j < NR; ++j)
                 #pragma GCC unroll 4
                 for (int v = 0; v < 4; ++v) acc[i][j][v] = _mm512_setzero_ps();
-        const __m512i one = _mm512_set1_epi8(1), two = _mm512_set1_epi8(2), three = _mm512_set1_epi8(3);
-        const __m512i t86 = _mm512_set1_epi8(static_cast<char>(86)), t171 = _mm512_set1_epi8(static_cast<char>(171));
         const std::size_t cp = l.phys(l.code_offset()), bs = l.block_stride();
         std::size_t since = 0, block = 0;
 
@@ -118,45 +117,8 @@ struct Avx512AddF32 {
                 }
                 flush_if_due();
             }
-        } else if constexpr (C == AddCodes::planes) {
-            const std::size_t stride = 8 * static_cast<std::size_t>(l.bits);
-            for (std::size_t t = 0; t < a.steps; ++t) {
-                __m512i q[NR];
-                #pragma GCC unroll 4
-                for (int j = 0; j < NR; ++j) {
-                    q[j] = _mm512_setzero_si512();
-                    for (int b = 0; b < l.bits; ++b)
-                        q[j] = _mm512_mask_add_epi8(q[j], K::mask_at(w[j] + l.phys(l.code_offset() + stride * t + 8 * static_cast<std::size_t>(b))),
-                                                    q[j], _mm512_set1_epi8(static_cast<char>(1 << b)));
-                }
-                multiply(t, q);
-            }
-        } else if constexpr (C == AddCodes::code2) {
-            for (std::size_t t0 = 0; t0 < a.steps; t0 += 4) {
-                __m512i c[NR];
-                #pragma GCC unroll 4
-                for (int j = 0; j < NR; ++j) c[j] = _mm512_load_si512(w[j] + cp + t0 / 4 * bs);
-                for (int s = 0; s < 4 && t0 + static_cast<std::size_t>(s) < a.steps; ++s) {
-                    __m512i q[NR];
-                    #pragma GCC unroll 4
-                    for (int j = 0; j < NR; ++j)
-                        q[j] = _mm512_and_si512(s == 0 ? c[j] : _mm512_srli_epi16(c[j], static_cast<unsigned>(2 * s)),
-                                                three);
-                    multiply(t0 + static_cast<std::size_t>(s), q);
-                }
-            }
-        } else {  // base3
-            for (std::size_t t0 = 0, b = 0; t0 < a.steps; t0 += 5, ++b) {
-                __m512i c[NR];
-                #pragma GCC unroll 4
-                for (int j = 0; j < NR; ++j) c[j] = _mm512_load_si512(w[j] + cp + b * bs);
-                for (int s = 0; s < 5 && t0 + static_cast<std::size_t>(s) < a.steps; ++s) {
-                    __m512i q[NR];
-                    #pragma GCC unroll 4
-                    for (int j = 0; j < NR; ++j) q[j] = K::next_trit(c[j], t86, t171, one, two);
-                    multiply(t0 + static_cast<std::size_t>(s), q);
-                }
-            }
+        } else {
+            K::template for_each_step<C, NR>(l, w, a.steps, multiply);
         }
         if (a.flush == 0)
             #pragma GCC unroll 4
