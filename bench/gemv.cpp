@@ -180,28 +180,21 @@ const std::vector<bitla::AddWeights>& matrices(Format f) {
     return m;
 }
 
-void gemv_add(benchmark::State& state, Format f, bitla::AddVariant variant, unsigned threads, bool avx2 = false) {
+/// The part every GEMV benchmark shares: an AVX2 run limits the dispatch to AVX2 (no limit
+/// otherwise); gemv_one(w) runs one product on the next matrix; the counters come from the
+/// bytes of one matrix and the read limit measured on the same matrices right after.
+template <class Gemv>
+void run_gemv(benchmark::State& state, Format f, unsigned threads, bool avx2, Gemv&& gemv_one) {
     const auto& ws = matrices(f);
     if (avx2 && !bitla::is_available(bitla::isa::avx2)) {
         state.SkipWithError("AVX2 is not available on this CPU");
         return;
     }
-    // AVX2 runs: the dispatch limited to AVX2 for this benchmark (no limit otherwise).
     std::optional<bitla::ScopedIsaLimit> limit_isa;
     if (avx2) limit_isa.emplace(bitla::isa::avx2);
-    bitla::ThreadPool pool(threads);
-    std::mt19937 rng(3);
-    bitla::Matrix<std::int8_t> x(1, gemv_k);
-    for (auto& e : x.flat()) e = static_cast<std::int8_t>(int(rng() % 255) - 127);
-    const float xs = 0.02f;
-    std::vector<float> y(gemv_n);
-    bitla::AddOptions opt;
-    opt.variant = variant;
-    opt.pool = &pool;
     std::size_t i = 0;
     for (auto _ : state) {
-        bitla::gemv(x.row(0), xs, ws[i], std::span<float>(y), opt);
-        benchmark::DoNotOptimize(y.data());
+        gemv_one(ws[i]);
         i = (i + 1) % ws.size();
     }
     const double bytes = double(ws[0].bytes()), limit = read_limit(regions_of(ws), threads);
@@ -212,15 +205,24 @@ void gemv_add(benchmark::State& state, Format f, bitla::AddVariant variant, unsi
     state.counters["limit_GBps"] = limit / 1e9;
 }
 
+/// int8 activations with a scale (the rows kernel, or the tiles for add_only).
+void gemv_add(benchmark::State& state, Format f, bitla::AddVariant variant, unsigned threads, bool avx2) {
+    bitla::ThreadPool pool(threads);
+    std::mt19937 rng(3);
+    bitla::Matrix<std::int8_t> x(1, gemv_k);
+    for (auto& e : x.flat()) e = static_cast<std::int8_t>(int(rng() % 255) - 127);
+    std::vector<float> y(gemv_n);
+    bitla::AddOptions opt;
+    opt.variant = variant;
+    opt.pool = &pool;
+    run_gemv(state, f, threads, avx2, [&](const bitla::AddWeights& w) {
+        bitla::gemv(x.row(0), 0.02f, w, std::span<float>(y), opt);
+        benchmark::DoNotOptimize(y.data());
+    });
+}
+
 /// Float activations (the dot_f32 path): same weights, same bytes read.
 void gemv_add_f32(benchmark::State& state, Format f, bool avx2) {
-    const auto& ws = matrices(f);
-    if (avx2 && !bitla::is_available(bitla::isa::avx2)) {
-        state.SkipWithError("AVX2 is not available on this CPU");
-        return;
-    }
-    std::optional<bitla::ScopedIsaLimit> limit_isa;
-    if (avx2) limit_isa.emplace(bitla::isa::avx2);
     bitla::ThreadPool pool(1);
     std::mt19937 rng(3);
     std::normal_distribution<float> nd(0.0f, 1.0f);
@@ -228,18 +230,10 @@ void gemv_add_f32(benchmark::State& state, Format f, bool avx2) {
     for (auto& e : x) e = nd(rng);
     bitla::AddOptions opt;
     opt.pool = &pool;
-    std::size_t i = 0;
-    for (auto _ : state) {
-        bitla::gemv(std::span<const float>(x), ws[i], std::span<float>(y), opt);
+    run_gemv(state, f, 1, avx2, [&](const bitla::AddWeights& w) {
+        bitla::gemv(std::span<const float>(x), w, std::span<float>(y), opt);
         benchmark::DoNotOptimize(y.data());
-        i = (i + 1) % ws.size();
-    }
-    const double bytes = double(ws[0].bytes()), limit = read_limit(regions_of(ws), 1);
-    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * gemv_n * gemv_k));
-    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * bytes));
-    state.counters["of_limit"] = benchmark::Counter(bytes / limit, benchmark::Counter::kIsIterationInvariantRate);
-    state.counters["bits_per_weight"] = bytes * 8 / double(gemv_n * gemv_k);
-    state.counters["limit_GBps"] = limit / 1e9;
+    });
 }
 
 const char* format_name(Format f) {
