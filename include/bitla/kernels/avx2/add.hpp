@@ -286,7 +286,8 @@ struct Avx2Add {
                 for (int q = 0; q < 8; ++q) _mm_prefetch(p + 64 * q, _MM_HINT_T0);
             }
         };
-        float y[NR] = {};
+        __m256 y[NR];  // 8 float lanes per row, summed once at the end
+        for (auto& v : y) v = _mm256_setzero_ps();
         std::int32_t total[NR] = {};
         std::size_t block[NR] = {};
         sweep<C, 1, NR>(
@@ -312,16 +313,15 @@ struct Avx2Add {
                     std::memcpy(xs_tail, r.xs + g0, 4 * cnt);
                     s = s_tail, u = u_tail, xs = xs_tail;
                 }
-                __m256 acc = _mm256_mul_ps(_mm256_cvtepi32_ps(lo), half8(s));
-                acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(hi), half8(s + 8), acc);
-                acc = _mm256_fmadd_ps(half8(u), _mm256_loadu_ps(xs), acc);
-                acc = _mm256_fmadd_ps(half8(u + 8), _mm256_loadu_ps(xs + 8), acc);
-                y[j] += hsum_ps(acc);
+                y[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(lo), half8(s), y[j]);
+                y[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(hi), half8(s + 8), y[j]);
+                y[j] = _mm256_fmadd_ps(half8(u), _mm256_loadu_ps(xs), y[j]);
+                y[j] = _mm256_fmadd_ps(half8(u + 8), _mm256_loadu_ps(xs + 8), y[j]);
             },
             prefetch);
         for (int j = 0; j < NR; ++j) {
             const std::size_t o = n - r.first + static_cast<std::size_t>(j);
-            if (grouped) r.out_f[o] = y[j];
+            if (grouped) r.out_f[o] = hsum_ps(y[j]);
             else r.out_i[o] = total[j];
         }
     }
