@@ -131,6 +131,14 @@ void check_finite(const MatrixView<T>& v, std::string_view name) {
     }
 }
 
+/// A quantizer's input: a readable, non-empty view of finite values.
+template <class T>
+void check_quant_input(const MatrixView<T>& v, std::string_view name) {
+    check_view(v, name);
+    require(!v.empty(), name, name, " is ", v.rows, " x ", v.cols, ": nothing to quantize");
+    check_finite(v, name);
+}
+
 /// A packed view's values as a dense rows x cols matrix of T (every owner's unpack()).
 template <class T, class V>
 [[nodiscard]] Matrix<T> unpack_view(const V& v) {

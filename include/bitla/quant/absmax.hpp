@@ -33,9 +33,7 @@ struct Int8Quantized {
 template <dense_matrix M>
 [[nodiscard]] Int8Quantized quantize_absmax(const M& x_in) {
     const auto x = const_view(x_in);
-    detail::check_view(x, "x");
-    detail::require(!x.empty(), "x", "x is ", x.rows, " x ", x.cols, ": nothing to quantize");
-    detail::check_finite(x, "x");
+    detail::check_quant_input(x, "x");
     Int8Quantized out{Matrix<std::int8_t>(x.rows, x.cols), Matrix<float>(x.rows, 1)};
     for (std::size_t r = 0; r < x.rows; ++r) {
         float mx = 0;

@@ -33,9 +33,7 @@ struct AbsmeanQuantized {
 template <ternary_layout L = enc::planes, dense_matrix M>
 [[nodiscard]] AbsmeanQuantized<L> quantize_absmean(const M& w_in) {
     const auto w = const_view(w_in);
-    detail::check_view(w, "w");
-    detail::require(!w.empty(), "w", "w is ", w.rows, " x ", w.cols, ": nothing to quantize");
-    detail::check_finite(w, "w");
+    detail::check_quant_input(w, "w");
     double sum = 0;
     for (std::size_t r = 0; r < w.rows; ++r)
         for (std::size_t c = 0; c < w.cols; ++c) sum += std::abs(static_cast<double>(w(r, c)));

@@ -33,9 +33,7 @@ struct SignQuantized {
 template <dense_matrix M>
 [[nodiscard]] SignQuantized quantize_sign(const M& w_in) {
     const auto w = const_view(w_in);
-    detail::check_view(w, "w");
-    detail::require(!w.empty(), "w", "w is ", w.rows, " x ", w.cols, ": nothing to quantize");
-    detail::check_finite(w, "w");
+    detail::check_quant_input(w, "w");
     SignQuantized out{pack_sign(w), Matrix<float>(w.rows, 1)};
     for (std::size_t r = 0; r < w.rows; ++r) {
         double sum = 0;
