@@ -13,8 +13,8 @@
 //   baseline/openblas_sgemv/hqq2_dequantized_4096x4096   OpenBLAS on the dequantized float Ŵ
 //
 // of_limit: bytes read per second (every byte of codes, scales, zeros, factors and bias the
-// evaluation reads) over the 1-thread read bandwidth measured in this process (read_limit:
-// the larger of limit/dram_read_add_1t and a read of the same buffers after the timed loop).
+// evaluation reads) over the 1-thread read bandwidth of the same buffers, sampled between
+// the benchmark's passes over them (InterleavedRead; of_peak: over the best read seen).
 #include <benchmark/benchmark.h>
 #include <bitla/expr/expr.hpp>
 #include <cblas.h>
@@ -105,12 +105,10 @@ std::vector<ReadRegion> layer_regions() {
     return r;
 }
 
-void report(benchmark::State& state, std::size_t bytes, const std::vector<ReadRegion>& regions) {
-    const double limit = read_limit(regions, 1);
+void report(benchmark::State& state, std::size_t bytes, InterleavedRead& reads) {
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * n * k));
     state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * bytes));
-    state.counters["of_limit"] = benchmark::Counter(double(bytes) / limit, benchmark::Counter::kIsIterationInvariantRate);
-    state.counters["limit_GBps"] = limit / 1e9;
+    set_read_counters(state, double(bytes), reads);
 }
 
 void fused(benchmark::State& state) {
@@ -119,13 +117,12 @@ void fused(benchmark::State& state) {
     const std::vector<float> sx = {0.01f};
     bitla::Matrix<float> y(1, n);
     bitla::ThreadPool one(1);
-    std::size_t i = 0;
-    for (auto _ : state) {
+    InterleavedRead reads(layer_regions(), 1);
+    stream_loop(state, st.fused.size(), reads, [&](std::size_t i) {
         evaluate(linear(int8_rows(x, sx), st.fused[i]) + bias(st.layers[i].bias), y.view(), &one);
         benchmark::DoNotOptimize(y.data());
-        i = (i + 1) % st.fused.size();
-    }
-    report(state, st.fused_bytes, layer_regions());
+    });
+    report(state, st.fused_bytes, reads);
 }
 
 void separate(benchmark::State& state) {
@@ -137,8 +134,8 @@ void separate(benchmark::State& state) {
     bitla::AddOptions opt;
     opt.pool = &one;
     std::vector<bitla::expr::PlanFactor> factors(1);
-    std::size_t i = 0;
-    for (auto _ : state) {
+    InterleavedRead reads(layer_regions(), 1);
+    stream_loop(state, st.layers.size(), reads, [&](std::size_t i) {
         const Layer& l = st.layers[i];
         // x·(Wq·s)
         bitla::gemm(bitla::Int8Rows{x.view(), sx}, st.codes_scale_only[i], y.view(), opt);
@@ -156,9 +153,8 @@ void separate(benchmark::State& state) {
         // + b
         for (std::size_t nn = 0; nn < n; ++nn) y(0, nn) += l.bias[nn];
         benchmark::DoNotOptimize(y.data());
-        i = (i + 1) % st.layers.size();
-    }
-    report(state, st.separate_bytes, layer_regions());
+    });
+    report(state, st.separate_bytes, reads);
 }
 
 void openblas_dequantized(benchmark::State& state) {
@@ -173,16 +169,15 @@ void openblas_dequantized(benchmark::State& state) {
     openblas_set_num_threads(1);
     std::vector<float> x(k), y(n);
     for (std::size_t kk = 0; kk < k; ++kk) x[kk] = 0.01f * float(int(kk % 255) - 127);
-    std::size_t i = 0;
-    for (auto _ : state) {
+    std::vector<ReadRegion> regions;
+    for (const auto& d : dense) regions.push_back({d.data(), 4 * n * k});
+    InterleavedRead reads(regions, 1);
+    stream_loop(state, dense.size(), reads, [&](std::size_t i) {
         cblas_sgemv(CblasRowMajor, CblasNoTrans, int(n), int(k), 1.0f, dense[i].data(), int(k), x.data(), 1, 0.0f,
                     y.data(), 1);
         benchmark::DoNotOptimize(y.data());
-        i = (i + 1) % dense.size();
-    }
-    std::vector<ReadRegion> regions;
-    for (const auto& d : dense) regions.push_back({d.data(), 4 * n * k});
-    report(state, n * k * 4, regions);
+    });
+    report(state, n * k * 4, reads);
 }
 
 BENCHMARK(fused)->Name("fused/hqq2_g64_r16_bias/1x4096x4096")->UseRealTime()->Unit(benchmark::kMicrosecond);

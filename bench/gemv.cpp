@@ -1,10 +1,10 @@
 // GEMV with packed binary / ternary / HQQ weights (gemm/add.hpp), K = 4096, N = 4096, cycling
 // through enough weight matrices (>= 256 MiB in all) that the L3 (32 MiB) cannot hold them:
 // these measure DRAM streaming. of_limit = bytes the kernel reads per second (codes, every
-// scale and zero term; gemv of one matrix reads all of it once) / the read bandwidth
-// measured in this process with the same threads and page setup: the larger of
-// limit/dram_read_add_<t>t and a read of the benchmark's own matrices right after its
-// timed loop (read_limit; counter limit_GBps).
+// scale and zero term; gemv of one matrix reads all of it once) / the read bandwidth of the
+// same matrices with the same threads, sampled between the benchmark's passes over them
+// (InterleavedRead, counter limit_GBps); of_peak divides by the best read seen instead
+// (peak_GBps; bench/limits_add.hpp).
 #include <benchmark/benchmark.h>
 #include <bitla/bitla.hpp>
 #include <bitla/gemm/add.hpp>
@@ -21,91 +21,6 @@
 #include "limits_add.hpp"
 
 namespace bitla_bench {
-
-namespace {
-
-constexpr std::size_t read_bytes = std::size_t{1} << 30;
-
-const bitla::AlignedBuffer<std::uint64_t>& read_buffer() {
-    static const auto buf = [] {
-        bitla::AlignedBuffer<std::uint64_t> b(read_bytes / 8);
-        for (std::size_t i = 0; i < b.size(); i += 512) b[i] = i;
-        return b;
-    }();
-    return buf;
-}
-
-/// One thread's pass over its share of every region.
-std::uint64_t read_share(const std::vector<ReadRegion>& regions, unsigned t, unsigned threads, std::size_t prefetch,
-                         bool wide) {
-    std::uint64_t s = 0;
-    for (const ReadRegion& r : regions) {
-        const std::size_t part = r.bytes / threads / 64 * 64;
-        const auto* p = static_cast<const char*>(r.data) + t * part;
-        if (wide) {
-            s += add_limits::read_avx512(p, part, prefetch);
-        } else {
-            const auto* w = reinterpret_cast<const std::uint64_t*>(p);
-            for (std::size_t i = 0; i < part / 8; ++i) s += w[i];
-        }
-    }
-    return s;
-}
-
-}  // namespace
-
-double read_regions(const std::vector<ReadRegion>& regions, unsigned threads) {
-    const bool wide = bitla::is_available(bitla::isa::avx512_vnni);
-    double bytes = 0;
-    for (const ReadRegion& r : regions) bytes += double(r.bytes / threads / 64 * 64 * threads);
-    double best = 0;
-    for (std::size_t prefetch : {std::size_t{0}, std::size_t{8192}}) {
-        if (!wide && prefetch != 0) continue;
-        for (int rep = 0; rep < 3; ++rep) {
-            const auto t0 = std::chrono::steady_clock::now();
-            std::vector<std::thread> ts;
-            for (unsigned t = 1; t < threads; ++t)
-                ts.emplace_back([&, t] { benchmark::DoNotOptimize(read_share(regions, t, threads, prefetch, wide)); });
-            benchmark::DoNotOptimize(read_share(regions, 0, threads, prefetch, wide));
-            for (auto& t : ts) t.join();
-            const std::chrono::duration<double> dt = std::chrono::steady_clock::now() - t0;
-            best = std::max(best, bytes / dt.count());
-        }
-    }
-    return best;
-}
-
-double dram_read_add(unsigned threads) {
-    static const auto measure = [](unsigned t) {
-        const auto& b = read_buffer();
-        std::vector<ReadRegion> regions;
-        for (std::size_t o = 0; o < b.bytes(); o += std::size_t{4} << 20)
-            regions.push_back({reinterpret_cast<const char*>(b.data()) + o, std::size_t{4} << 20});
-        return read_regions(regions, t);
-    };
-    static const double one = measure(1), two = measure(2);
-    return threads >= 2 ? two : one;
-}
-
-double read_limit(const std::vector<ReadRegion>& regions, unsigned threads) {
-    return std::max(dram_read_add(threads), read_regions(regions, threads));
-}
-
-double vnni_macs_per_second() {
-    static const double rate = [] {
-        if (!bitla::is_available(bitla::isa::avx512_vnni)) return 0.0;
-        const std::int64_t iters = 20'000'000;
-        double best = 0;
-        for (int rep = 0; rep < 3; ++rep) {
-            const auto t0 = std::chrono::steady_clock::now();
-            benchmark::DoNotOptimize(add_limits::vnni_loop(iters));
-            const std::chrono::duration<double> dt = std::chrono::steady_clock::now() - t0;
-            best = std::max(best, double(iters) * 12 * 64 / dt.count());
-        }
-        return best;
-    }();
-    return rate;
-}
 
 namespace {
 
@@ -182,7 +97,7 @@ const std::vector<bitla::AddWeights>& matrices(Format f) {
 
 /// The part every GEMV benchmark shares: an AVX2 run limits the dispatch to AVX2 (no limit
 /// otherwise); gemv_one(w) runs one product on the next matrix; the counters come from the
-/// bytes of one matrix and the read limit measured on the same matrices right after.
+/// bytes of one matrix and the reads of the same matrices interleaved with the loop.
 template <class Gemv>
 void run_gemv(benchmark::State& state, Format f, unsigned threads, bool avx2, Gemv&& gemv_one) {
     const auto& ws = matrices(f);
@@ -192,17 +107,13 @@ void run_gemv(benchmark::State& state, Format f, unsigned threads, bool avx2, Ge
     }
     std::optional<bitla::ScopedIsaLimit> limit_isa;
     if (avx2) limit_isa.emplace(bitla::isa::avx2);
-    std::size_t i = 0;
-    for (auto _ : state) {
-        gemv_one(ws[i]);
-        i = (i + 1) % ws.size();
-    }
-    const double bytes = double(ws[0].bytes()), limit = read_limit(regions_of(ws), threads);
+    InterleavedRead reads(regions_of(ws), threads);
+    stream_loop(state, ws.size(), reads, [&](std::size_t i) { gemv_one(ws[i]); });
+    const double bytes = double(ws[0].bytes());
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * gemv_n * gemv_k));
     state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * bytes));
-    state.counters["of_limit"] = benchmark::Counter(bytes / limit, benchmark::Counter::kIsIterationInvariantRate);
     state.counters["bits_per_weight"] = bytes * 8 / double(gemv_n * gemv_k);
-    state.counters["limit_GBps"] = limit / 1e9;
+    set_read_counters(state, bytes, reads);
 }
 
 /// int8 activations with a scale (the rows kernel, or the tiles for add_only).

@@ -1,0 +1,149 @@
+// The read-bandwidth limits of the streaming benchmarks (bench/limits_add.hpp): timed read
+// passes over a benchmark's own buffers, 1 or 2 threads, with and without prefetch; the
+// process-wide limits; the vpdpbusd peak.
+#include <benchmark/benchmark.h>
+#include <bitla/arch/dispatch.hpp>
+#include <bitla/core/aligned_buffer.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <thread>
+#include <vector>
+
+#include "limits_add.hpp"
+
+namespace bitla_bench {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr std::size_t read_bytes = std::size_t{1} << 30;
+constexpr std::size_t read_prefetch = 8192;  // the GEMV kernels' prefetch distance
+
+const bitla::AlignedBuffer<std::uint64_t>& read_buffer() {
+    static const auto buf = [] {
+        bitla::AlignedBuffer<std::uint64_t> b(read_bytes / 8);
+        for (std::size_t i = 0; i < b.size(); i += 512) b[i] = i;
+        return b;
+    }();
+    return buf;
+}
+
+bool wide_reads() { return bitla::is_available(bitla::isa::avx512_vnni); }
+
+/// One thread's pass over its share of every region.
+std::uint64_t read_share(const std::vector<ReadRegion>& regions, unsigned t, unsigned threads, std::size_t prefetch) {
+    std::uint64_t s = 0;
+    for (const ReadRegion& r : regions) {
+        const std::size_t part = r.bytes / threads / 64 * 64;
+        const auto* p = static_cast<const char*>(r.data) + t * part;
+        if (wide_reads()) {
+            s += add_limits::read_avx512(p, part, prefetch);
+        } else {
+            const auto* w = reinterpret_cast<const std::uint64_t*>(p);
+            for (std::size_t i = 0; i < part / 8; ++i) s += w[i];
+        }
+    }
+    return s;
+}
+
+std::size_t share_bytes(const std::vector<ReadRegion>& regions, unsigned threads) {
+    std::size_t bytes = 0;
+    for (const ReadRegion& r : regions) bytes += r.bytes / threads / 64 * 64 * threads;
+    return bytes;
+}
+
+/// Seconds for one read pass of `threads` threads: the helper threads are started before
+/// the clock and released together; the pass ends when the last thread ends.
+double timed_pass(const std::vector<ReadRegion>& regions, unsigned threads, std::size_t prefetch) {
+    std::atomic<bool> go{false};
+    std::vector<Clock::time_point> ends(threads);
+    std::vector<std::thread> ts;
+    for (unsigned t = 1; t < threads; ++t)
+        ts.emplace_back([&, t] {
+            while (!go.load(std::memory_order_acquire)) std::this_thread::yield();
+            benchmark::DoNotOptimize(read_share(regions, t, threads, prefetch));
+            ends[t] = Clock::now();
+        });
+    const auto t0 = Clock::now();
+    go.store(true, std::memory_order_release);
+    benchmark::DoNotOptimize(read_share(regions, 0, threads, prefetch));
+    ends[0] = Clock::now();
+    for (auto& t : ts) t.join();
+    return std::chrono::duration<double>(*std::max_element(ends.begin(), ends.end()) - t0).count();
+}
+
+}  // namespace
+
+double read_regions(const std::vector<ReadRegion>& regions, unsigned threads) {
+    const double bytes = double(share_bytes(regions, threads));
+    double best = 0;
+    for (std::size_t prefetch : {std::size_t{0}, read_prefetch}) {
+        if (!wide_reads() && prefetch != 0) continue;
+        for (int rep = 0; rep < 3; ++rep) best = std::max(best, bytes / timed_pass(regions, threads, prefetch));
+    }
+    return best;
+}
+
+double dram_read_add(unsigned threads) {
+    static const auto measure = [](unsigned t) {
+        const auto& b = read_buffer();
+        std::vector<ReadRegion> regions;
+        for (std::size_t o = 0; o < b.bytes(); o += std::size_t{4} << 20)
+            regions.push_back({reinterpret_cast<const char*>(b.data()) + o, std::size_t{4} << 20});
+        return read_regions(regions, t);
+    };
+    static const double one = measure(1), two = measure(2);
+    return threads >= 2 ? two : one;
+}
+
+double read_limit(const std::vector<ReadRegion>& regions, unsigned threads) {
+    return std::max(dram_read_add(threads), read_regions(regions, threads));
+}
+
+InterleavedRead::InterleavedRead(std::vector<ReadRegion> regions, unsigned threads)
+    : regions_(std::move(regions)), threads_(threads), bytes_(share_bytes(regions_, threads)) {}
+
+void InterleavedRead::sample() {
+    const int loop = wide_reads() ? static_cast<int>(samples_ % 2) : 0;
+    seconds_[loop] += timed_pass(regions_, threads_, loop == 1 ? read_prefetch : 0);
+    ++passes_[loop];
+    ++samples_;
+}
+
+double InterleavedRead::bytes_per_second() {
+    while (passes_[0] == 0 || (wide_reads() && passes_[1] == 0)) sample();
+    double best = 0;
+    for (int loop = 0; loop < 2; ++loop)
+        if (passes_[loop] != 0) best = std::max(best, double(bytes_) * double(passes_[loop]) / seconds_[loop]);
+    return best;
+}
+
+void set_read_counters(benchmark::State& state, double bytes_per_iteration, InterleavedRead& reads) {
+    const double limit = reads.bytes_per_second();
+    const double peak = std::max(limit, read_limit(reads.regions(), reads.threads()));
+    state.counters["of_limit"] = benchmark::Counter(bytes_per_iteration / limit, benchmark::Counter::kIsIterationInvariantRate);
+    state.counters["limit_GBps"] = limit / 1e9;
+    state.counters["of_peak"] = benchmark::Counter(bytes_per_iteration / peak, benchmark::Counter::kIsIterationInvariantRate);
+    state.counters["peak_GBps"] = peak / 1e9;
+}
+
+double vnni_macs_per_second() {
+    static const double rate = [] {
+        if (!bitla::is_available(bitla::isa::avx512_vnni)) return 0.0;
+        const std::int64_t iters = 20'000'000;
+        double best = 0;
+        for (int rep = 0; rep < 3; ++rep) {
+            const auto t0 = Clock::now();
+            benchmark::DoNotOptimize(add_limits::vnni_loop(iters));
+            const std::chrono::duration<double> dt = Clock::now() - t0;
+            best = std::max(best, double(iters) * 12 * 64 / dt.count());
+        }
+        return best;
+    }();
+    return rate;
+}
+
+}  // namespace bitla_bench
