@@ -64,15 +64,15 @@ void low_rank_expand(const float* b, std::size_t ldb, std::size_t n, std::size_t
             // 13 10 11 14 15 (its AVX2 one in order): the order is probed once with one-hot
             // rows, and row l's products are fed where its sum comes out at lane l.
             static const std::array<std::size_t, W> source = [] {
-                std::array<std::size_t, W> src{};
-                alignas(64) float lanes[W] = {};
-                V probe[W];
-                for (std::size_t l = 0; l < W; ++l) {
+                std::array<std::size_t, V::size> src{};
+                alignas(64) float lanes[V::size] = {};
+                V probe[V::size];
+                for (std::size_t l = 0; l < V::size; ++l) {
                     lanes[0] = static_cast<float>(l);
                     probe[l] = V::load_unaligned(lanes);
                 }
                 xsimd::haddp(probe).store_unaligned(lanes);
-                for (std::size_t p = 0; p < W; ++p) src[p] = static_cast<std::size_t>(lanes[p]);
+                for (std::size_t p = 0; p < V::size; ++p) src[p] = static_cast<std::size_t>(lanes[p]);
                 return src;
             }();
             V tv[16 / W];
