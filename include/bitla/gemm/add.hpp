@@ -274,11 +274,6 @@ struct AddDriver {
             r.rows = rows;
             r.out_i = grouped ? nullptr : oi;
             r.out_f = grouped ? of : nullptr;
-            // The slice's rows of each row term's B, read after the kernel: fetched into L2
-            // now, they stream beside the codes instead of one miss at a time afterwards.
-            for (const RowTerm& t : opt.row_terms)
-                for (std::size_t i = s0; i < s0 + rows; ++i)
-                    for (std::size_t c = 0; c < t.b.cols; c += 16) __builtin_prefetch(t.b.data + i * t.b.ld + c, 0, 2);
             k.gemv_i8(l, r);
             Out* yr = &y(0, s0);
             if constexpr (std::is_same_v<Out, std::int32_t>) {
