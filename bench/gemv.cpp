@@ -10,11 +10,9 @@
 #include <bitla/gemm/add.hpp>
 
 #include <algorithm>
-#include <chrono>
 #include <optional>
 #include <random>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "limits.hpp"

@@ -50,6 +50,7 @@
 #include "../kernels/add.hpp"
 #include "../kernels/low_rank.hpp"
 #include "add_activations.hpp"
+#include "add_epilogue.hpp"
 #include "add_weights.hpp"
 #include "thread_pool.hpp"
 
@@ -215,45 +216,6 @@ struct AddDriver {
     /// `gemv_slice` rows (its output stays in L1), then the per-row scale, zero term and bias.
     static constexpr std::size_t gemv_slice = 512;
 
-    /// One GEMV slice's float outputs: y = xscale·v + bias, v = of (grouped) or
-    /// v = rs·d + rz·Σx with d = q_mul·oi + q_add·Σx (rs, rz, bias: nullptr when absent).
-    /// One loop per combination of present terms, with no select in the loop: compiled
-    /// with AVX-512, `bias ? bias[j] : 0` became a masked load from the null bias, which
-    /// costs a microcode assist per vector (16 cycles a row measured, a fifth of a
-    /// DRAM-bound GEMV). d is exact in double (|d| < 2^53), so rounding it to float once
-    /// is the int64 -> float rounding, and the loop vectorises at baseline SSE2.
-    template <class V>
-    static void gemv_epilogue(std::size_t rows, const V* v, const float* rs, const float* rz, const float* bias,
-                              double q_mul, double qa, float fx, float xscale, float* y) noexcept {
-        const auto loop = [&]<bool Int, bool Rs, bool Rz, bool Bias>() {
-            for (std::size_t j = 0; j < rows; ++j) {
-                float t;
-                if constexpr (Int) {
-                    const float d = static_cast<float>(q_mul * static_cast<double>(v[j]) + qa);
-                    t = Rs ? rs[j] * d : d;
-                    if constexpr (Rz) t = t + rz[j] * fx;
-                } else {
-                    t = static_cast<float>(v[j]);
-                }
-                t = xscale * t;
-                if constexpr (Bias) t = t + bias[j];
-                y[j] = t;
-            }
-        };
-        constexpr bool Int = std::is_same_v<V, std::int32_t>;
-        const int which = (rs != nullptr ? 4 : 0) | (rz != nullptr ? 2 : 0) | (bias != nullptr ? 1 : 0);
-        switch (Int ? which : which & 1) {
-            case 0: return loop.template operator()<Int, false, false, false>();
-            case 1: return loop.template operator()<Int, false, false, true>();
-            case 2: return loop.template operator()<Int, false, true, false>();
-            case 3: return loop.template operator()<Int, false, true, true>();
-            case 4: return loop.template operator()<Int, true, false, false>();
-            case 5: return loop.template operator()<Int, true, false, true>();
-            case 6: return loop.template operator()<Int, true, true, false>();
-            default: return loop.template operator()<Int, true, true, true>();
-        }
-    }
-
     template <class Out>
     static void run_gemv(const AddActivations& a, const AddWeights& w, MatrixView<Out> y, std::size_t n0,
                          std::size_t n1, const AddOptions& opt, const AddKernels& k) {
@@ -283,12 +245,12 @@ struct AddDriver {
             } else {
                 const float* bias = opt.bias.empty() ? nullptr : opt.bias.data() + s0;
                 if (grouped) {
-                    gemv_epilogue(rows, of, nullptr, nullptr, bias, 0.0, 0.0, 0.0f, xscale, yr);
+                    detail::gemv_epilogue(rows, of, bias, xscale, yr);
                 } else {
                     const float* rs = w.row_scale().empty() ? nullptr : w.row_scale().data() + s0;
                     const float* rz = w.row_zero_term().empty() ? nullptr : w.row_zero_term().data() + s0;
-                    gemv_epilogue(rows, oi, rs, rz, bias, static_cast<double>(l.q_mul),
-                                  static_cast<double>(l.q_add * xsum), static_cast<float>(xsum), xscale, yr);
+                    detail::gemv_epilogue(rows, oi, rs, rz, bias, static_cast<double>(l.q_mul),
+                                          static_cast<double>(l.q_add * xsum), static_cast<float>(xsum), xscale, yr);
                 }
             }
             add_row_terms(opt, y, s0, s0 + rows);
