@@ -371,6 +371,41 @@ TEST_CASE("float GEMV (M = 1) within the K-derived bound for every row tile and 
         }
 }
 
+TEST_CASE("int8 GEMV (M = 1) applies row scales, zero terms and bias in every combination", "[add][gemv][epilogue]") {
+    // The GEMV driver's epilogue has one loop per combination of present terms
+    // (gemm/add_epilogue.hpp); N = 1030 crosses two 512-row slices.
+    const std::size_t n = 1030, k = 300;
+    std::vector<float> rs(n), rz(n), bias(n);
+    for (std::size_t j = 0; j < n; ++j) rs[j] = 0.01f * float(j % 97 + 1), rz[j] = 0.003f * float(j % 13), bias[j] = 0.25f * float(j % 7) - 0.5f;
+    const float xscale = 0.02f;
+    for (Fmt f : {Fmt::sign, Fmt::tern_code2, Fmt::tern_base3})
+        for (int which = 0; which < 8; ++which) {
+            const bool has_rs = which & 4, has_rz = which & 2, has_bias = which & 1;
+            const auto x = random_ints<std::int8_t>(1, k, -128, 127);
+            const Case c = make_case(f, n, k, x,
+                                     has_rs || has_rz ? WeightScales::per_row(has_rs ? rs : std::vector<float>(n, 1.0f),
+                                                                              has_rz ? rz : std::vector<float>{})
+                                                      : WeightScales::none());
+            double xs = 0;
+            for (std::size_t q = 0; q < k; ++q) xs += x(0, q);
+            for (isa i : available_isas()) {
+                ScopedIsaLimit limit(i);
+                INFO(fmt_name(f) << " rs " << has_rs << " rz " << has_rz << " bias " << has_bias << " isa " << name(i));
+                std::vector<float> y(n, -7.0f);
+                AddOptions opt;
+                if (has_bias) opt.bias = bias;
+                gemv(x.row(0), xscale, c.packed, std::span<float>(y), opt);
+                bool ok = true;
+                for (std::size_t b = 0; b < n; ++b) {
+                    const double v = (has_rs ? rs[b] : 1.0) * c.ref(0, b) + (has_rz ? rz[b] : 0.0) * xs;
+                    const double want = xscale * v + (has_bias ? bias[b] : 0.0);
+                    ok = ok && std::fabs(y[b] - want) <= 1e-6 * (std::fabs(xscale * v) + std::fabs(want) + 1);
+                }
+                REQUIRE(ok);
+            }
+        }
+}
+
 TEST_CASE("float products with grouped scales and the HQQ zero fold", "[add][float][groups]") {
     // G = 8 .. 128 (lane 8 .. 64: superblock flushes every 2 .. 16 steps), 17 groups; M = 1
     // (1 x 4 tiles) and M = 3 (2 x 2 pieces and their edges).
