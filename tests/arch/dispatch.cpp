@@ -34,7 +34,8 @@ bool builtin_supports(isa i) {
         case isa::avx2: return avx2;
         case isa::avx512bw: return avx512;
         case isa::avx512_vpopcnt: return vpop;
-        case isa::avx512_vnni: return vpop && __builtin_cpu_supports("avx512vnni");
+        case isa::avx512_vnni:
+            return vpop && __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("gfni");
     }
     return false;
 }
