@@ -6,10 +6,13 @@
 //
 // Both are written once, with 64 (project) or 16 (expand) independent accumulator lanes, and compiled in every
 // ISA's unit with that ISA's flags (the compiler vectorises them at its vector width);
-// results differ between ISAs only in float summation order.
+// the AVX-512 levels replace expand at rank 16 (kernels/avx512bw/low_rank.hpp: 16 rows
+// summed at once, not one horizontal sum per row). Results differ between ISAs only in
+// float summation order, and never with the range a row is computed in.
 #pragma once
 
 #include <cstddef>
+#include <type_traits>
 
 #include "../arch/table.hpp"
 
@@ -63,11 +66,25 @@ void low_rank_expand(const float* b, std::size_t ldb, std::size_t n, std::size_t
     }
 }
 
+/// The expand each ISA uses: the loop above unless a kernels/<isa>/low_rank.hpp specialises it.
+template <class Arch, class = void>
+struct LowRankImpl {
+    static void expand(const float* b, std::size_t ldb, std::size_t n, std::size_t r, const float* t, float* y) {
+        low_rank_expand<Arch>(b, ldb, n, r, t, y);
+    }
+};
+
 }  // namespace kernels
+
+}  // namespace bitla::inline v0
+
+#include "avx512bw/low_rank.hpp"
+
+namespace bitla::inline v0 {
 
 template <class Arch>
 LowRankKernels LowRankKernels::make() noexcept {
-    return {&kernels::low_rank_project<Arch>, &kernels::low_rank_expand<Arch>};
+    return {&kernels::low_rank_project<Arch>, &kernels::LowRankImpl<Arch>::expand};
 }
 
 }  // namespace bitla::inline v0
