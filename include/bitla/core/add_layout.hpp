@@ -50,7 +50,8 @@
 //     xb[512B + 64b + 8s + j] = x(step 8B + s, byte 8j + b)         (`bit_slice`)
 //
 // make bit b of every code byte of the block (c >> b & 1) multiply one 64-byte register of
-// xb: the bits GEMV decodes 512 weights with shifts and ands, no mask per 64 weights.
+// xb: the bits GEMV decodes 512 weights with one GFNI bit select (or shifts and ands) per
+// 64 weights, no mask register per 64 weights.
 //
 // Rows within a panel are 64 bytes apart (kernel tiles never cross a panel); storage is
 // padded to whole panels (padding rows are zero codes and zero metadata).
