@@ -58,6 +58,32 @@ TEST_CASE("the CPU probe agrees with the compiler runtime", "[dispatch]") {
 #endif
 }
 
+TEST_CASE("each ISA level needs every feature of its row and of the rows before it", "[dispatch]") {
+    CpuFeatures all;
+    all.popcnt = all.avx2 = all.fma = all.bmi2 = true;
+    all.avx512f = all.avx512bw = all.avx512dq = all.avx512vl = true;
+    all.avx512_vpopcntdq = all.avx512_bitalg = all.avx512_vnni = all.gfni = true;
+    all.os_ymm = all.os_zmm = true;
+    for (isa i : all_isas) REQUIRE(cpu_supports(all, i));
+    // Each feature taken away: the first level that needs it, and every level above, go.
+    struct Need {
+        bool CpuFeatures::*feature;
+        isa first;
+    };
+    const Need needs[] = {{&CpuFeatures::avx2, isa::avx2},           {&CpuFeatures::bmi2, isa::avx2},
+                          {&CpuFeatures::os_ymm, isa::avx2},         {&CpuFeatures::avx512bw, isa::avx512bw},
+                          {&CpuFeatures::os_zmm, isa::avx512bw},     {&CpuFeatures::avx512_bitalg, isa::avx512_vpopcnt},
+                          {&CpuFeatures::avx512_vnni, isa::avx512_vnni}, {&CpuFeatures::gfni, isa::avx512_vnni}};
+    for (const Need& n : needs) {
+        CpuFeatures f = all;
+        f.*n.feature = false;
+        for (isa i : all_isas) {
+            INFO("isa " << name(i) << ", feature needed from " << name(n.first));
+            REQUIRE(cpu_supports(f, i) == (static_cast<int>(i) < static_cast<int>(n.first)));
+        }
+    }
+}
+
 TEST_CASE("every available ISA runs code built for it", "[dispatch]") {
     const auto avail = available_isas();
     REQUIRE(avail.front() == isa::generic);
