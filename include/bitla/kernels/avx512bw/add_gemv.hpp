@@ -167,8 +167,9 @@ struct Avx512AddGemv {
     /// vectors are loaded once. Without it, c, c >> 2, c >> 4, c >> 6 (three shifts) each
     /// and-ed with 1 (bit 2h: codes 0/1, into lo) and 2 (bit 2h + 1: codes 0/2, into hi,
     /// halved exactly at the end). Measured on Zen 4 (harness, 384 MiB of weights, one
-    /// thread): the GFNI form streams 27-29 GB/s where the shift form streams 19-25; the
-    /// shifts, not the dot products, were the bound (a shift competes for fewer pipes).
+    /// thread): the GFNI form streams 27-29 GB/s where the shift form streams 19-25. In a
+    /// mix microbenchmark 6 shifts added a quarter to the time of 16 dot products, while 16
+    /// ands or 16 GFNI selects added almost nothing: the shifts were the bound.
     template <int NR>
     static BITLA_ALWAYS_INLINE void gemv_bits_tile(const AddLayout& l, const AddRowsArgs& r, std::size_t n) noexcept {
         const std::int8_t* xb = r.xb;
