@@ -15,7 +15,8 @@
 // The GEMV rows kernel (kernels/avx512bw/add_gemv.hpp) and the fp32 tiles (add_f32.hpp) live
 // in their own files and share this file's decoders and dot product.
 // GEMV of bits codes without groups reads bit-sliced activations (core/add_layout.hpp):
-// per 512 weights and row one load, three shifts, eight ands and eight dot products.
+// per 512 weights and row one load and eight dot products, the bits selected by seven GFNI
+// affines and an and (avx512_vnni) or by three shifts and eight ands (the other levels).
 // GEMV of base3 codes with VNNI decodes no trits: with b_j the byte after j steps and
 // b_{j+1} = 3·b_j mod 256, 256·trit_j = 3·b_j - b_{j+1}, so per step two byte adds and two
 // dot products (lo += b_j·x, hi += b_{j+1}·x) and (3·lo - hi) / 256 at each flush, exact.
@@ -357,11 +358,7 @@ struct Avx512Add {
             y = _mm512_fmadd_ps(sv, _mm512_maskz_loadu_ps(k, c + g), y);
             y = _mm512_fmadd_ps(uv, _mm512_maskz_loadu_ps(k, xs + g), y);
         }
-        alignas(64) float lanes[16];
-        _mm512_store_ps(lanes, y);
-        float r = 0;
-        for (float l : lanes) r += l;
-        return r;
+        return hsum_ps(y);
     }
 };
 

@@ -181,6 +181,12 @@ struct Avx512AddGemv {
         __m512i lo[NR], hi[NR];
         for (int j = 0; j < NR; ++j) lo[j] = hi[j] = _mm512_setzero_si512();
         const __m512i one = _mm512_set1_epi8(1), two = _mm512_set1_epi8(2);
+        const auto prefetch = [&]() __attribute__((always_inline)) {  // one line per code block read
+            if constexpr (stream) {
+                _mm_prefetch(reinterpret_cast<const char*>(pf), _MM_HINT_T0);
+                pf += 64;
+            }
+        };
         const std::size_t blocks = l.steps / 8;  // steps: a multiple of 16 (lane 64)
         for (std::size_t b = 0; b < blocks; ++b) {
             const std::int8_t* xp = xb + 512 * b;
@@ -188,10 +194,7 @@ struct Avx512AddGemv {
             if constexpr (K::vnni) {
                 __m512i c[NR];
                 for (int j = 0; j < NR; ++j) {
-                    if constexpr (stream) {
-                        _mm_prefetch(reinterpret_cast<const char*>(pf), _MM_HINT_T0);
-                        pf += 64;
-                    }
+                    prefetch();
                     c[j] = _mm512_load_si512(blk + 64 * j);
                 }
                 const __m512i x0 = _mm512_load_si512(xp);
@@ -213,10 +216,7 @@ struct Avx512AddGemv {
                 __m512i xv[8];
                 for (int i = 0; i < 8; ++i) xv[i] = _mm512_load_si512(xp + 64 * i);
                 for (int j = 0; j < NR; ++j) {
-                    if constexpr (stream) {
-                        _mm_prefetch(reinterpret_cast<const char*>(pf), _MM_HINT_T0);
-                        pf += 64;
-                    }
+                    prefetch();
                     const __m512i c = _mm512_load_si512(blk + 64 * j);
                     const __m512i c2 = _mm512_srli_epi16(c, 2), c4 = _mm512_srli_epi16(c, 4), c6 = _mm512_srli_epi16(c, 6);
                     lo[j] = K::dp(lo[j], _mm512_and_si512(c, one), xv[0]);
