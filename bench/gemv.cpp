@@ -114,20 +114,31 @@ void run_gemv(benchmark::State& state, Format f, unsigned threads, bool avx2, Ge
     set_read_counters(state, bytes, reads);
 }
 
-/// int8 activations with a scale (the rows kernel, or the tiles for add_only).
+/// One int8 activation row with a scale and the product gemv_add and gemv_in_l3 time (the
+/// rows kernel, or the tiles for add_only).
+class Int8Gemv {
+public:
+    Int8Gemv(bitla::AddVariant variant, unsigned threads) : pool_(threads), x_(1, gemv_k), y_(gemv_n) {
+        std::mt19937 rng(3);
+        for (auto& e : x_.flat()) e = static_cast<std::int8_t>(int(rng() % 255) - 127);
+        opt_.variant = variant;
+        opt_.pool = &pool_;
+    }
+    void operator()(const bitla::AddWeights& w) {
+        bitla::gemv(x_.row(0), 0.02f, w, std::span<float>(y_), opt_);
+        benchmark::DoNotOptimize(y_.data());
+    }
+
+private:
+    bitla::ThreadPool pool_;
+    bitla::Matrix<std::int8_t> x_;
+    std::vector<float> y_;
+    bitla::AddOptions opt_;
+};
+
 void gemv_add(benchmark::State& state, Format f, bitla::AddVariant variant, unsigned threads, bool avx2) {
-    bitla::ThreadPool pool(threads);
-    std::mt19937 rng(3);
-    bitla::Matrix<std::int8_t> x(1, gemv_k);
-    for (auto& e : x.flat()) e = static_cast<std::int8_t>(int(rng() % 255) - 127);
-    std::vector<float> y(gemv_n);
-    bitla::AddOptions opt;
-    opt.variant = variant;
-    opt.pool = &pool;
-    run_gemv(state, f, threads, avx2, [&](const bitla::AddWeights& w) {
-        bitla::gemv(x.row(0), 0.02f, w, std::span<float>(y), opt);
-        benchmark::DoNotOptimize(y.data());
-    });
+    Int8Gemv gemv_one(variant, threads);
+    run_gemv(state, f, threads, avx2, gemv_one);
 }
 
 /// Float activations (the dot_f32 path): same weights, same bytes read.
@@ -145,28 +156,17 @@ void gemv_add_f32(benchmark::State& state, Format f, bool avx2) {
     });
 }
 
-/// The same product on one matrix of the same shape, read again and again, so it stays in
+/// The same product on one of those matrices, read again and again, so it stays in
 /// the L3 (2-5 MiB of 32; the L3 reads at about 100 GB/s on one core here): the kernel's
 /// rate with DRAM out of the way, the same per-call costs included. over_dram = those
 /// bytes/s over the process's 1-thread DRAM read (limit/dram_read_add_1t): the compute
 /// headroom a streaming kernel has. (A 512-row matrix in the L2 was tried first: base-3 ran
 /// slower per row there than from the L3, unexplained, so it would understate headroom.)
 void gemv_in_l3(benchmark::State& state, Format f) {
-    static std::vector<bitla::AddWeights> cache[4];
-    auto& ws = cache[static_cast<int>(f)];
-    if (ws.empty()) ws.push_back(make_weights(f, gemv_n, gemv_k));
-    bitla::ThreadPool pool(1);
-    std::mt19937 rng(3);
-    bitla::Matrix<std::int8_t> x(1, gemv_k);
-    for (auto& e : x.flat()) e = static_cast<std::int8_t>(int(rng() % 255) - 127);
-    std::vector<float> y(gemv_n);
-    bitla::AddOptions opt;
-    opt.pool = &pool;
-    for (auto _ : state) {
-        bitla::gemv(x.row(0), 0.02f, ws[0], std::span<float>(y), opt);
-        benchmark::DoNotOptimize(y.data());
-    }
-    const double bytes = double(ws[0].bytes());
+    const bitla::AddWeights& w = matrices(f)[0];
+    Int8Gemv gemv_one(bitla::AddVariant::automatic, 1);
+    for (auto _ : state) gemv_one(w);
+    const double bytes = double(w.bytes());
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * gemv_n * gemv_k));
     state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * bytes));
     state.counters["over_dram"] =
