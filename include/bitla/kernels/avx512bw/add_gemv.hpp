@@ -167,9 +167,10 @@ struct Avx512AddGemv {
     /// vectors are loaded once. Without it, c, c >> 2, c >> 4, c >> 6 (three shifts) each
     /// and-ed with 1 (bit 2h: codes 0/1, into lo) and 2 (bit 2h + 1: codes 0/2, into hi,
     /// halved exactly at the end). Measured on Zen 4 (harness, 384 MiB of weights, one
-    /// thread): the GFNI form streams 27-29 GB/s where the shift form streams 19-25. In a
-    /// mix microbenchmark 6 shifts added a quarter to the time of 16 dot products, while 16
-    /// ands or 16 GFNI selects added almost nothing: the shifts were the bound.
+    /// thread): the GFNI form streams 27-29 GB/s where the shift form streams 19-25. Why is
+    /// open: in isolation (clang, 16 accumulators) shift + dp and and + dp both run at 2 dp
+    /// a cycle and GFNI + dp at 1.27 (GFNI shares the dot product's pipes), and a standalone
+    /// copy of either form reaches 35-44 GB/s from L2, above this tile's 27-30.
     template <int NR>
     static BITLA_ALWAYS_INLINE void gemv_bits_tile(const AddLayout& l, const AddRowsArgs& r, std::size_t n) noexcept {
         const std::int8_t* xb = r.xb;
