@@ -36,7 +36,10 @@ struct Avx512AddGemv {
     // each flush: 2 + 8 ops per 256 weights and row, no per-step shift. Every code block a
     // whole-panel tile loads is matched by a prefetch `prefetch_bytes` further on in the
     // storage; at the end of the tile the prefetch pointer catches up over the panel's
-    // metadata blocks, so the stream ahead is covered without gaps.
+    // metadata blocks, so the stream ahead is covered without gaps. base3 without groups runs
+    // block by block with the 5 steps of a block unrolled (a runtime `t % 5` per step and
+    // row held it to 30 GB/s from the L3; unrolled 36-40). A whole-panel tile ends with one
+    // transposing reduction of its 8 rows (Avx512Add::hsum8) and one 32-byte store.
 
     static constexpr std::size_t prefetch_bytes = 8192;
     static constexpr std::size_t wide_base3_steps = 0x7fffffff / (3 * 4 * 255 * 128);
@@ -108,16 +111,10 @@ struct Avx512AddGemv {
                         lo[j] = K::dp(lo[j], _mm512_maskz_mov_epi8(K::mask_at(blk + 64 * j), one), xv);
                     }
                 }
-            } else {  // base3: a block of 5 steps may straddle a flush; c[] carries over
-                for (std::size_t t = s0; t < s1; ++t) {
-                    const __m512i xv = _mm512_load_si512(x + 64 * t);
-                    const bool fresh = t % 5 == 0;
-                    const std::uint8_t* blk = code + t / 5 * bs;
+            } else {
+                const auto step = [&](const std::int8_t* xp) __attribute__((always_inline)) {
+                    const __m512i xv = _mm512_load_si512(xp);
                     for (int j = 0; j < NR; ++j) {
-                        if (fresh) {
-                            prefetch();
-                            c[j] = _mm512_load_si512(blk + 64 * j);
-                        }
                         if constexpr (Wide) {  // 256·trit = 3·b - (3·b mod 256): lo += b·x, hi += b'·x
                             lo[j] = K::dp(lo[j], c[j], xv);
                             c[j] = _mm512_add_epi8(_mm512_add_epi8(c[j], c[j]), c[j]);
@@ -126,6 +123,24 @@ struct Avx512AddGemv {
                             lo[j] = K::dp(lo[j], K::next_trit(c[j], t86, t171, one, two), xv);
                         }
                     }
+                };
+                const auto load = [&](std::size_t blk5) __attribute__((always_inline)) {
+                    for (int j = 0; j < NR; ++j) {
+                        prefetch();
+                        c[j] = _mm512_load_si512(code + blk5 * bs + 64 * j);
+                    }
+                };
+                std::size_t t = s0;
+                if (!grouped)  // whole row: block by block, the 5 steps of a block unrolled
+                    for (; t + 5 <= s1; t += 5) {
+                        load(t / 5);
+                        [&]<int... I>(std::integer_sequence<int, I...>) __attribute__((always_inline)) {
+                            (step(x + 64 * (t + I)), ...);
+                        }(std::make_integer_sequence<int, 5>{});
+                    }
+                for (; t < s1; ++t) {  // a block may straddle a flush: c[] carries over
+                    if (t % 5 == 0) load(t / 5);
+                    step(x + 64 * t);
                 }
             }
             if (grouped) {  // 16 chunk sums per row = 16 groups: y += s'·c + u'·xs
@@ -149,12 +164,18 @@ struct Avx512AddGemv {
         if constexpr (stream)  // the panel's metadata blocks: keep the stream ahead whole
             for (const std::uint8_t* end = p0 + prefetch_bytes + 8 * l.row_bytes; pf < end; pf += 64)
                 prefetch_line(pf);
-        for (int j = 0; j < NR; ++j) {
-            const std::size_t o = n - r.first + static_cast<std::size_t>(j);
+        const std::size_t o = n - r.first;
+        if constexpr (NR == 8) {
             if (grouped) {
-                r.out_f[o] = K::hsum_ps(y[j]);
+                _mm256_storeu_ps(r.out_f + o, K::hsum8_ps(y));
             } else {
-                r.out_i[o] = K::hsum(combine<C, Wide>(lo[j], hi[j]));
+                for (int j = 0; j < NR; ++j) lo[j] = combine<C, Wide>(lo[j], hi[j]);
+                _mm256_storeu_si256(reinterpret_cast<__m256i*>(r.out_i + o), K::hsum8(lo));
+            }
+        } else {
+            for (int j = 0; j < NR; ++j) {
+                if (grouped) r.out_f[o + static_cast<std::size_t>(j)] = K::hsum_ps(y[j]);
+                else r.out_i[o + static_cast<std::size_t>(j)] = K::hsum(combine<C, Wide>(lo[j], hi[j]));
             }
         }
     }
@@ -166,11 +187,9 @@ struct Avx512AddGemv {
     /// 512 weights and row, all 8 rows' blocks held in registers while the 8 activation
     /// vectors are loaded once. Without it, c, c >> 2, c >> 4, c >> 6 (three shifts) each
     /// and-ed with 1 (bit 2h: codes 0/1, into lo) and 2 (bit 2h + 1: codes 0/2, into hi,
-    /// halved exactly at the end). Measured on Zen 4 (harness, 384 MiB of weights, one
-    /// thread): the GFNI form streams 27-29 GB/s where the shift form streams 19-25. Why is
-    /// open: in isolation (clang, 16 accumulators) shift + dp and and + dp both run at 2 dp
-    /// a cycle and GFNI + dp at 1.27 (GFNI shares the dot product's pipes), and a standalone
-    /// copy of either form reaches 35-44 GB/s from L2, above this tile's 27-30.
+    /// halved exactly at the end). Both forms run at 36-38 GB/s from the L3 in the harness
+    /// (one thread, Zen 4, GCC 12): the GFNI form is kept, 0-3% ahead. (Until session 6 both
+    /// lost a fifth of the tile to the per-row horizontal sums; see Avx512Add::hsum8.)
     template <int NR>
     static BITLA_ALWAYS_INLINE void gemv_bits_tile(const AddLayout& l, const AddRowsArgs& r, std::size_t n) noexcept {
         const std::int8_t* xb = r.xb;
@@ -233,9 +252,11 @@ struct Avx512AddGemv {
         }
         // GFNI: hi holds codes 0/1 like lo; the shift form's hi holds 0/2.
         constexpr int hi_shift = K::vnni ? 0 : 1;
-        for (int j = 0; j < NR; ++j)
-            r.out_i[n - r.first + static_cast<std::size_t>(j)] =
-                K::hsum(_mm512_add_epi32(lo[j], _mm512_maskz_srai_epi32(0xffff, hi[j], hi_shift)));
+        for (int j = 0; j < NR; ++j) lo[j] = _mm512_add_epi32(lo[j], _mm512_maskz_srai_epi32(0xffff, hi[j], hi_shift));
+        std::int32_t* out = r.out_i + (n - r.first);
+        if constexpr (NR == 8) _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), K::hsum8(lo));
+        else
+            for (int j = 0; j < NR; ++j) out[j] = K::hsum(lo[j]);
     }
 
     /// Rows up to the first panel boundary one at a time, whole panels as 8-row tiles, the
