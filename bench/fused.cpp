@@ -10,6 +10,9 @@
 //                                                  its own pass: x·(Wq·s), then Σ_g u·xsum
 //                                                  (u in float), then the low-rank product,
 //                                                  then the bias
+//   fused/hqq2_g64_r16_bias_vs_separate/1x4096x4096   both alternating call by call: time of
+//                                                  the fused calls, counter speedup = the
+//                                                  separate calls' time over the fused ones'
 //   baseline/openblas_sgemv/hqq2_dequantized_4096x4096   OpenBLAS on the dequantized float Ŵ
 //
 // of_limit: bytes read per second (every byte of codes, scales, zeros, factors and bias the
@@ -19,6 +22,7 @@
 #include <bitla/expr/expr.hpp>
 #include <cblas.h>
 
+#include <chrono>
 #include <random>
 #include <vector>
 
@@ -111,50 +115,86 @@ void report(benchmark::State& state, std::size_t bytes, InterleavedRead& reads) 
     set_read_counters(state, double(bytes), reads);
 }
 
-void fused(benchmark::State& state) {
-    Set& st = data();
-    const auto x = activations();
-    const std::vector<float> sx = {0.01f};
-    bitla::Matrix<float> y(1, n);
-    bitla::ThreadPool one(1);
-    InterleavedRead reads(layer_regions(), 1);
-    stream_loop(state, st.fused.size(), reads, [&](std::size_t i) {
-        evaluate(linear(int8_rows(x, sx), st.fused[i]) + bias(st.layers[i].bias), y.view(), &one);
-        benchmark::DoNotOptimize(y.data());
-    });
-    report(state, st.fused_bytes, reads);
-}
+/// One int8 activation row and what a pass needs to evaluate a layer fused or term by term.
+class Runner {
+public:
+    Runner() : st_(data()), x_(activations()), y_(1, n), one_(1), factors_(1) { opt_.pool = &one_; }
 
-void separate(benchmark::State& state) {
-    Set& st = data();
-    const auto x = activations();
-    const std::vector<float> sx = {0.01f};
-    bitla::Matrix<float> y(1, n);
-    bitla::ThreadPool one(1);
-    bitla::AddOptions opt;
-    opt.pool = &one;
-    std::vector<bitla::expr::PlanFactor> factors(1);
-    InterleavedRead reads(layer_regions(), 1);
-    stream_loop(state, st.layers.size(), reads, [&](std::size_t i) {
-        const Layer& l = st.layers[i];
+    /// evaluate(linear(x, compiled) + bias(b)): one pass over codes and metadata.
+    void fused(std::size_t i) {
+        evaluate(linear(int8_rows(x_, sx_), st_.fused[i]) + bias(st_.layers[i].bias), y_.view(), &one_);
+        benchmark::DoNotOptimize(y_.data());
+    }
+    /// The same terms one after another, each its own pass.
+    void separate(std::size_t i) {
+        const Layer& l = st_.layers[i];
         // x·(Wq·s)
-        bitla::gemm(bitla::Int8Rows{x.view(), sx}, st.codes_scale_only[i], y.view(), opt);
+        bitla::gemm(bitla::Int8Rows{x_.view(), sx_}, st_.codes_scale_only[i], y_.view(), opt_);
         // Σ_g u[n, g]·xsum[g]
         float xsum[k / g] = {};
-        for (std::size_t kk = 0; kk < k; ++kk) xsum[kk / g] += float(x(0, kk));
+        for (std::size_t kk = 0; kk < k; ++kk) xsum[kk / g] += float(x_(0, kk));
         for (std::size_t nn = 0; nn < n; ++nn) {
             float acc = 0;
             for (std::size_t gg = 0; gg < k / g; ++gg) acc += l.u(nn, gg) * xsum[gg];
-            y(0, nn) += sx[0] * acc;
+            y_(0, nn) += sx_[0] * acc;
         }
         // (x·Aᵀ)·Bᵀ
-        factors[0] = {l.b_lr.view(), l.a_lr.view()};
-        bitla::expr::detail::low_rank_epilogue(factors, r, bitla::MatrixView<const std::int8_t>(x.view()), sx, y.view());
+        factors_[0] = {l.b_lr.view(), l.a_lr.view()};
+        bitla::expr::detail::low_rank_epilogue(factors_, r, bitla::MatrixView<const std::int8_t>(x_.view()), sx_,
+                                               y_.view());
         // + b
-        for (std::size_t nn = 0; nn < n; ++nn) y(0, nn) += l.bias[nn];
-        benchmark::DoNotOptimize(y.data());
-    });
-    report(state, st.separate_bytes, reads);
+        for (std::size_t nn = 0; nn < n; ++nn) y_(0, nn) += l.bias[nn];
+        benchmark::DoNotOptimize(y_.data());
+    }
+
+private:
+    Set& st_;
+    bitla::Matrix<std::int8_t> x_;
+    std::vector<float> sx_ = {0.01f};
+    bitla::Matrix<float> y_;
+    bitla::ThreadPool one_;
+    bitla::AddOptions opt_;
+    std::vector<bitla::expr::PlanFactor> factors_;
+};
+
+void fused(benchmark::State& state) {
+    Runner run;
+    InterleavedRead reads(layer_regions(), 1);
+    stream_loop(state, data().fused.size(), reads, [&](std::size_t i) { run.fused(i); });
+    report(state, data().fused_bytes, reads);
+}
+
+void separate(benchmark::State& state) {
+    Runner run;
+    InterleavedRead reads(layer_regions(), 1);
+    stream_loop(state, data().layers.size(), reads, [&](std::size_t i) { run.separate(i); });
+    report(state, data().separate_bytes, reads);
+}
+
+/// Fused and separate alternating, layer by layer (the two runs above meet different
+/// minutes of this host's drifting bandwidth: their time ratio moved from 1.21x to 1.60x
+/// within an hour). Timed: the fused call; `speedup` = separate time / fused time, both
+/// summed over the same iterations.
+void fused_vs_separate(benchmark::State& state) {
+    Runner run;
+    const std::size_t count = data().fused.size();
+    double fused_s = 0, separate_s = 0;
+    std::size_t i = 0;
+    using clock = std::chrono::steady_clock;
+    for (auto _ : state) {
+        const auto t0 = clock::now();
+        run.fused(i);
+        const auto t1 = clock::now();
+        run.separate((i + count / 2) % count);  // another layer: nothing of this one cached
+        const auto t2 = clock::now();
+        const double f = std::chrono::duration<double>(t1 - t0).count();
+        state.SetIterationTime(f);
+        fused_s += f;
+        separate_s += std::chrono::duration<double>(t2 - t1).count();
+        i = (i + 1) % count;
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * n * k));
+    state.counters["speedup"] = fused_s > 0 ? separate_s / fused_s : 0.0;
 }
 
 void openblas_dequantized(benchmark::State& state) {
@@ -182,6 +222,7 @@ void openblas_dequantized(benchmark::State& state) {
 
 BENCHMARK(fused)->Name("fused/hqq2_g64_r16_bias/1x4096x4096")->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(separate)->Name("fused/hqq2_g64_r16_bias_separate/1x4096x4096")->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(fused_vs_separate)->Name("fused/hqq2_g64_r16_bias_vs_separate/1x4096x4096")->UseManualTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(openblas_dequantized)->Name("baseline/openblas_sgemv/hqq2_dequantized_4096x4096")->UseRealTime()->Unit(benchmark::kMicrosecond);
 
 }  // namespace

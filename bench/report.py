@@ -47,6 +47,7 @@ def load(path):
             "bytes": b.get("bytes_per_second"),
             "of_limit": b.get("of_limit", b.get("over_dram")),  # in_l3: its rate over the DRAM read
             "vs_faithful": b.get("vs_faithful"),  # quantize/*_improved: time over faithful HQQ's
+            "speedup": b.get("speedup"),  # fused/*_vs_separate: separate calls' time over fused
             "time": b.get("real_time"), "unit": b.get("time_unit", "ns"),
         })
     return data.get("context", {}), rows
@@ -72,6 +73,8 @@ def print_tables(rows):
             bw = f"{si(r['bytes'])}B/s" if r["bytes"] else ""
             ol = f"{r['of_limit']:.3f}" if r["of_limit"] is not None else ""
             extra = f"  {r['vs_faithful']:.2f}x faithful's time" if r.get("vs_faithful") is not None else ""
+            if r.get("speedup") is not None:
+                extra += f"  fused {r['speedup']:.2f}x faster than separate"
             print(f"{r['name']:<{width}}  {rate:>18}  {bw:>12}  {ol:>8}{extra}")
 
 
