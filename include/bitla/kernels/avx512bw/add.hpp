@@ -42,11 +42,14 @@
 
 #include "../../core/add_layout.hpp"
 #include "../generic/add.hpp"
+#include "reduce.hpp"
 
 namespace bitla::inline v0::kernels {
 
 template <class Arch>
-struct Avx512Add {
+struct Avx512Add : Avx512Reduce<Arch> {
+    using Avx512Reduce<Arch>::hsum;
+    using Avx512Reduce<Arch>::hsum_ps;
     static constexpr bool vnni = Arch::id == isa::avx512_vnni;
 
     /// acc + the u8·s8 dot products of q and x per dword. GCC 12 gets vpdpbusd as inline
@@ -78,52 +81,6 @@ struct Avx512Add {
         const __mmask64 k2 = _mm512_cmpge_epu8_mask(c, t171);
         c = _mm512_add_epi8(_mm512_add_epi8(c, c), c);
         return _mm512_mask_mov_epi8(_mm512_maskz_mov_epi8(k1, one), k2, two);
-    }
-
-    // ---- horizontal sums -------------------------------------------------------------
-    //
-    // One tree for every reduction, so a row's float sum is the same bits whichever tile
-    // (8 rows at once or one) reduced it: 128-bit quarters (q0 + q2) + (q1 + q3), then the
-    // four lanes (l0 + l2) + (l1 + l3). The 8-row forms transpose as they add: 24 vector
-    // ops for 8 sums, where a store and 16 scalar adds per row cost a GEMV tile of binary
-    // weights (K = 4096) a fifth of its instructions.
-
-    static BITLA_ALWAYS_INLINE int hsum(__m512i v) noexcept {
-        const __m256i h = _mm256_add_epi32(_mm512_maskz_extracti64x4_epi64(0xf, v, 0), _mm512_maskz_extracti64x4_epi64(0xf, v, 1));
-        const __m128i q = _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
-        const __m128i p = _mm_add_epi32(q, _mm_unpackhi_epi64(q, q));
-        return _mm_cvtsi128_si32(_mm_add_epi32(p, _mm_shuffle_epi32(p, 0x55)));
-    }
-    static BITLA_ALWAYS_INLINE float hsum_ps(__m512 v) noexcept {
-        const __m256 h = _mm256_add_ps(_mm512_maskz_extractf32x8_ps(0xff, v, 0), _mm512_maskz_extractf32x8_ps(0xff, v, 1));
-        const __m128 q = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
-        const __m128 p = _mm_add_ps(q, _mm_movehl_ps(q, q));
-        return _mm_cvtss_f32(_mm_add_ss(p, _mm_movehdup_ps(p)));
-    }
-    /// Lane j of the result: the sum of v[j]'s 16 lanes, in hsum's order.
-    static BITLA_ALWAYS_INLINE __m256i hsum8(const __m512i (&v)[8]) noexcept {
-        __m512i s[4], t[2];
-        for (int i = 0; i < 4; ++i)  // quarters (a: q0 + q2, q1 + q3, b: q0 + q2, q1 + q3)
-            s[i] = _mm512_add_epi32(_mm512_maskz_shuffle_i64x2(0xff, v[2 * i], v[2 * i + 1], 0x44),
-                                    _mm512_maskz_shuffle_i64x2(0xff, v[2 * i], v[2 * i + 1], 0xee));
-        for (int i = 0; i < 2; ++i)  // quarter k: row 4i + k's four lanes
-            t[i] = _mm512_add_epi32(_mm512_maskz_shuffle_i64x2(0xff, s[2 * i], s[2 * i + 1], 0x88),
-                                    _mm512_maskz_shuffle_i64x2(0xff, s[2 * i], s[2 * i + 1], 0xdd));
-        const __m512i p = _mm512_add_epi32(_mm512_maskz_unpacklo_epi32(0xffff, t[0], t[1]), _mm512_maskz_unpackhi_epi32(0xffff, t[0], t[1]));
-        const __m512i r = _mm512_add_epi32(p, _mm512_maskz_shuffle_epi32(0xffff, p, _MM_PERM_BADC));  // quarter k: rows k, k + 4
-        return _mm512_maskz_extracti64x4_epi64(0xf, _mm512_maskz_permutexvar_epi32(0xffff, _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 0, 0, 0, 0, 0, 0, 0, 0), r), 0);
-    }
-    static BITLA_ALWAYS_INLINE __m256 hsum8_ps(const __m512 (&v)[8]) noexcept {
-        __m512 s[4], t[2];
-        for (int i = 0; i < 4; ++i)
-            s[i] = _mm512_add_ps(_mm512_maskz_shuffle_f32x4(0xffff, v[2 * i], v[2 * i + 1], 0x44),
-                                 _mm512_maskz_shuffle_f32x4(0xffff, v[2 * i], v[2 * i + 1], 0xee));
-        for (int i = 0; i < 2; ++i)
-            t[i] = _mm512_add_ps(_mm512_maskz_shuffle_f32x4(0xffff, s[2 * i], s[2 * i + 1], 0x88),
-                                 _mm512_maskz_shuffle_f32x4(0xffff, s[2 * i], s[2 * i + 1], 0xdd));
-        const __m512 p = _mm512_add_ps(_mm512_maskz_unpacklo_ps(0xffff, t[0], t[1]), _mm512_maskz_unpackhi_ps(0xffff, t[0], t[1]));
-        const __m512 r = _mm512_add_ps(p, _mm512_maskz_permute_ps(0xffff, p, 0x4e));
-        return _mm512_maskz_extractf32x8_ps(0xff, _mm512_maskz_permutexvar_ps(0xffff, _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 0, 0, 0, 0, 0, 0, 0, 0), r), 0);
     }
 
     /// Walks the steps of NR weight rows (w[j]: each row's pointer), decoding each step's

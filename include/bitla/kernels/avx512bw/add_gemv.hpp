@@ -39,7 +39,7 @@ struct Avx512AddGemv {
     // metadata blocks, so the stream ahead is covered without gaps. base3 without groups runs
     // block by block with the 5 steps of a block unrolled (a runtime `t % 5` per step and
     // row held it to 30 GB/s from the L3; unrolled 36-40). A whole-panel tile ends with one
-    // transposing reduction of its 8 rows (Avx512Add::hsum8) and one 32-byte store.
+    // transposing reduction of its 8 rows (Avx512Reduce::hsum8, reduce.hpp) and one 32-byte store.
 
     static constexpr std::size_t prefetch_bytes = 8192;
     static constexpr std::size_t wide_base3_steps = 0x7fffffff / (3 * 4 * 255 * 128);
@@ -189,7 +189,7 @@ struct Avx512AddGemv {
     /// and-ed with 1 (bit 2h: codes 0/1, into lo) and 2 (bit 2h + 1: codes 0/2, into hi,
     /// halved exactly at the end). Both forms run at 36-38 GB/s from the L3 in the harness
     /// (one thread, Zen 4, GCC 12): the GFNI form is kept, 0-3% ahead. (Until session 6 both
-    /// lost a fifth of the tile to the per-row horizontal sums; see Avx512Add::hsum8.)
+    /// lost a fifth of the tile to the per-row horizontal sums; see Avx512Reduce::hsum8.)
     template <int NR>
     static BITLA_ALWAYS_INLINE void gemv_bits_tile(const AddLayout& l, const AddRowsArgs& r, std::size_t n) noexcept {
         const std::int8_t* xb = r.xb;
