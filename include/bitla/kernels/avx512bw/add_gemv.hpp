@@ -165,19 +165,22 @@ struct Avx512AddGemv {
             for (const std::uint8_t* end = p0 + prefetch_bytes + 8 * l.row_bytes; pf < end; pf += 64)
                 prefetch_line(pf);
         const std::size_t o = n - r.first;
-        if constexpr (NR == 8) {
-            if (grouped) {
-                _mm256_storeu_ps(r.out_f + o, K::hsum8_ps(y));
-            } else {
-                for (int j = 0; j < NR; ++j) lo[j] = combine<C, Wide>(lo[j], hi[j]);
-                _mm256_storeu_si256(reinterpret_cast<__m256i*>(r.out_i + o), K::hsum8(lo));
-            }
-        } else {
-            for (int j = 0; j < NR; ++j) {
-                if (grouped) r.out_f[o + static_cast<std::size_t>(j)] = K::hsum_ps(y[j]);
-                else r.out_i[o + static_cast<std::size_t>(j)] = K::hsum(combine<C, Wide>(lo[j], hi[j]));
-            }
+        if (grouped) {
+            if constexpr (NR == 8) _mm256_storeu_ps(r.out_f + o, K::hsum8_ps(y));
+            else
+                for (int j = 0; j < NR; ++j) r.out_f[o + static_cast<std::size_t>(j)] = K::hsum_ps(y[j]);
+            return;
         }
+        for (int j = 0; j < NR; ++j) lo[j] = combine<C, Wide>(lo[j], hi[j]);
+        store_sums(lo, r.out_i + o);
+    }
+
+    /// out[j] = the sum of v[j]'s lanes: one transposing reduction for a whole panel.
+    template <int NR>
+    static BITLA_ALWAYS_INLINE void store_sums(const __m512i (&v)[NR], std::int32_t* out) noexcept {
+        if constexpr (NR == 8) _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), K::hsum8(v));
+        else
+            for (int j = 0; j < NR; ++j) out[j] = K::hsum(v[j]);
     }
 
     /// Bits codes, ungrouped, with bit-sliced activations (core/add_layout.hpp, r.xb): one
@@ -253,10 +256,7 @@ struct Avx512AddGemv {
         // GFNI: hi holds codes 0/1 like lo; the shift form's hi holds 0/2.
         constexpr int hi_shift = K::vnni ? 0 : 1;
         for (int j = 0; j < NR; ++j) lo[j] = _mm512_add_epi32(lo[j], _mm512_maskz_srai_epi32(0xffff, hi[j], hi_shift));
-        std::int32_t* out = r.out_i + (n - r.first);
-        if constexpr (NR == 8) _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), K::hsum8(lo));
-        else
-            for (int j = 0; j < NR; ++j) out[j] = K::hsum(lo[j]);
+        store_sums(lo, r.out_i + (n - r.first));
     }
 
     /// Rows up to the first panel boundary one at a time, whole panels as 8-row tiles, the
