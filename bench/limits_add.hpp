@@ -13,6 +13,7 @@
 #pragma once
 
 #include <benchmark/benchmark.h>
+#include <bitla/gemm/thread_pool.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -43,7 +44,8 @@ double read_limit(const std::vector<ReadRegion>& regions, unsigned threads);
 /// faster is the limit).
 class InterleavedRead {
 public:
-    InterleavedRead(std::vector<ReadRegion> regions, unsigned threads);
+    /// threads >= 2 read on `pool` (the benchmark's own; nullptr: a pool of the limits').
+    InterleavedRead(std::vector<ReadRegion> regions, unsigned threads, bitla::ThreadPool* pool = nullptr);
     void sample();
     /// Mean bytes/s of the faster loop over its samples (samples both loops first if needed).
     double bytes_per_second();
@@ -53,6 +55,7 @@ public:
 private:
     std::vector<ReadRegion> regions_;
     unsigned threads_;
+    bitla::ThreadPool* pool_;
     std::size_t bytes_;
     double seconds_[2] = {0, 0};
     std::size_t passes_[2] = {0, 0}, samples_ = 0;

@@ -4,11 +4,10 @@
 #include <benchmark/benchmark.h>
 #include <bitla/arch/dispatch.hpp>
 #include <bitla/core/aligned_buffer.hpp>
+#include <bitla/gemm/thread_pool.hpp>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
-#include <thread>
 #include <vector>
 
 #include "limits_add.hpp"
@@ -55,24 +54,26 @@ std::size_t share_bytes(const std::vector<ReadRegion>& regions, unsigned threads
     return bytes;
 }
 
-/// Seconds for one read pass of `threads` threads: the helper threads are started before
-/// the clock and released together; the pass ends when the last thread ends.
-double timed_pass(const std::vector<ReadRegion>& regions, unsigned threads, std::size_t prefetch) {
-    std::atomic<bool> go{false};
-    std::vector<Clock::time_point> ends(threads);
-    std::vector<std::thread> ts;
-    for (unsigned t = 1; t < threads; ++t)
-        ts.emplace_back([&, t] {
-            while (!go.load(std::memory_order_acquire)) std::this_thread::yield();
-            benchmark::DoNotOptimize(read_share(regions, t, threads, prefetch));
-            ends[t] = Clock::now();
-        });
+/// The pool the limits read with when a benchmark gives none (2 threads, made on first use).
+bitla::ThreadPool& read_pool() {
+    static bitla::ThreadPool pool(2);
+    return pool;
+}
+
+/// Seconds for one read pass of `threads` threads: 1 on the calling thread, 2 on the pool
+/// (the benchmark's own, so the limit is read by the threads its kernel runs on, placed as
+/// they are; bitla/gemm/thread_pool.hpp). The clock includes waking the helper, as the
+/// kernel's calls do; the pass ends when the last thread ends.
+double timed_pass(const std::vector<ReadRegion>& regions, unsigned threads, std::size_t prefetch,
+                  bitla::ThreadPool* pool) {
     const auto t0 = Clock::now();
-    go.store(true, std::memory_order_release);
-    benchmark::DoNotOptimize(read_share(regions, 0, threads, prefetch));
-    ends[0] = Clock::now();
-    for (auto& t : ts) t.join();
-    return std::chrono::duration<double>(*std::max_element(ends.begin(), ends.end()) - t0).count();
+    if (threads < 2) {
+        benchmark::DoNotOptimize(read_share(regions, 0, 1, prefetch));
+    } else {
+        bitla::ThreadPool& p = pool != nullptr ? *pool : read_pool();
+        p.run(threads, [&](unsigned t) { benchmark::DoNotOptimize(read_share(regions, t, threads, prefetch)); });
+    }
+    return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
 }  // namespace
@@ -82,7 +83,7 @@ double read_regions(const std::vector<ReadRegion>& regions, unsigned threads) {
     double best = 0;
     for (std::size_t prefetch : {std::size_t{0}, read_prefetch}) {
         if (!wide_reads() && prefetch != 0) continue;
-        for (int rep = 0; rep < 3; ++rep) best = std::max(best, bytes / timed_pass(regions, threads, prefetch));
+        for (int rep = 0; rep < 3; ++rep) best = std::max(best, bytes / timed_pass(regions, threads, prefetch, nullptr));
     }
     return best;
 }
@@ -103,12 +104,12 @@ double read_limit(const std::vector<ReadRegion>& regions, unsigned threads) {
     return std::max(dram_read_add(threads), read_regions(regions, threads));
 }
 
-InterleavedRead::InterleavedRead(std::vector<ReadRegion> regions, unsigned threads)
-    : regions_(std::move(regions)), threads_(threads), bytes_(share_bytes(regions_, threads)) {}
+InterleavedRead::InterleavedRead(std::vector<ReadRegion> regions, unsigned threads, bitla::ThreadPool* pool)
+    : regions_(std::move(regions)), threads_(threads), pool_(pool), bytes_(share_bytes(regions_, threads)) {}
 
 void InterleavedRead::sample() {
     const int loop = wide_reads() ? static_cast<int>(samples_ % 2) : 0;
-    seconds_[loop] += timed_pass(regions_, threads_, loop == 1 ? read_prefetch : 0);
+    seconds_[loop] += timed_pass(regions_, threads_, loop == 1 ? read_prefetch : 0, pool_);
     ++passes_[loop];
     ++samples_;
 }

@@ -77,3 +77,49 @@ TEST_CASE("parallel_for covers the range in grain-aligned disjoint pieces", "[th
 TEST_CASE("ThreadPool rejects a zero thread count", "[threads][errors]") {
     REQUIRE_THROWS_WITH(ThreadPool(0), Catch::Contains("threads = 0"));
 }
+
+#if defined(__linux__)
+#include <sched.h>
+
+namespace {
+/// Restores the calling thread's affinity when the test ends, however it ends.
+struct AffinityGuard {
+    cpu_set_t own;
+    AffinityGuard() { (void)sched_getaffinity(0, sizeof own, &own); }
+    ~AffinityGuard() { (void)sched_setaffinity(0, sizeof own, &own); }
+};
+}  // namespace
+
+TEST_CASE("A worker that shares the caller's CPU moves off it", "[threads]") {
+    AffinityGuard guard;
+    if (CPU_COUNT(&guard.own) < 2) {
+        WARN("this process may run on one CPU only: nothing to spread over");
+        return;
+    }
+    ThreadPool pool(2);
+    const int c = sched_getcpu();
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(c, &one);
+    REQUIRE(sched_setaffinity(0, sizeof one, &one) == 0);  // the caller stays on c
+    int moved = 0, trials = 20;
+    std::atomic<int> placed{0}, worker_cpu{-1};
+    for (int i = 0; i < trials; ++i) {
+        // The worker puts itself on c (mask {c}, then its mask back: it stays on c, as a
+        // worker woken onto the caller's CPU does) ...
+        pool.run(2, [&](unsigned t) {
+            if (t == 1 && sched_setaffinity(0, sizeof one, &one) == 0) {
+                placed.fetch_add(sched_getcpu() == c);
+                (void)sched_setaffinity(0, sizeof guard.own, &guard.own);
+            }
+        });
+        // ... and at the next job it is elsewhere.
+        pool.run(2, [&](unsigned t) {
+            if (t == 1) worker_cpu.store(sched_getcpu());
+        });
+        moved += worker_cpu.load() != c;
+    }
+    REQUIRE(placed.load() == trials);
+    CHECK(moved >= trials - 2);
+}
+#endif
