@@ -159,14 +159,14 @@ private:
 
 void fused(benchmark::State& state) {
     Runner run;
-    InterleavedRead reads(layer_regions(), 1);
+    InterleavedRead reads(layer_regions());
     stream_loop(state, data().fused.size(), reads, [&](std::size_t i) { run.fused(i); });
     report(state, data().fused_bytes, reads);
 }
 
 void separate(benchmark::State& state) {
     Runner run;
-    InterleavedRead reads(layer_regions(), 1);
+    InterleavedRead reads(layer_regions());
     stream_loop(state, data().layers.size(), reads, [&](std::size_t i) { run.separate(i); });
     report(state, data().separate_bytes, reads);
 }
@@ -211,7 +211,7 @@ void openblas_dequantized(benchmark::State& state) {
     for (std::size_t kk = 0; kk < k; ++kk) x[kk] = 0.01f * float(int(kk % 255) - 127);
     std::vector<ReadRegion> regions;
     for (const auto& d : dense) regions.push_back({d.data(), 4 * n * k});
-    InterleavedRead reads(regions, 1);
+    InterleavedRead reads(regions);
     stream_loop(state, dense.size(), reads, [&](std::size_t i) {
         cblas_sgemv(CblasRowMajor, CblasNoTrans, int(n), int(k), 1.0f, dense[i].data(), int(k), x.data(), 1, 0.0f,
                     y.data(), 1);

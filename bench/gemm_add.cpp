@@ -121,7 +121,7 @@ void openblas_sgemv_add(benchmark::State& state) {
     for (auto& e : x) e = nd(rng);
     std::vector<ReadRegion> regions;
     for (const auto& w : ws) regions.push_back({w.data(), one});
-    InterleavedRead reads(regions, 1);
+    InterleavedRead reads(regions);
     stream_loop(state, ws.size(), reads, [&](std::size_t i) {
         cblas_sgemv(CblasRowMajor, CblasNoTrans, int(gemm_n), int(gemm_k), 1.0f, ws[i].data(), int(gemm_k), x.data(),
                     1, 0.0f, y.data(), 1);

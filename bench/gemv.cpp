@@ -95,9 +95,10 @@ const std::vector<bitla::AddWeights>& matrices(Format f) {
 
 /// The part every GEMV benchmark shares: an AVX2 run limits the dispatch to AVX2 (no limit
 /// otherwise); gemv_one(w) runs one product on the next matrix; the counters come from the
-/// bytes of one matrix and the reads of the same matrices interleaved with the loop.
+/// bytes of one matrix and the reads of the same matrices, by `pool`'s threads (those of
+/// gemv_one), interleaved with the loop.
 template <class Gemv>
-void run_gemv(benchmark::State& state, Format f, unsigned threads, bool avx2, bitla::ThreadPool* pool, Gemv&& gemv_one) {
+void run_gemv(benchmark::State& state, Format f, bool avx2, bitla::ThreadPool& pool, Gemv&& gemv_one) {
     const auto& ws = matrices(f);
     if (avx2 && !bitla::is_available(bitla::isa::avx2)) {
         state.SkipWithError("AVX2 is not available on this CPU");
@@ -105,7 +106,7 @@ void run_gemv(benchmark::State& state, Format f, unsigned threads, bool avx2, bi
     }
     std::optional<bitla::ScopedIsaLimit> limit_isa;
     if (avx2) limit_isa.emplace(bitla::isa::avx2);
-    InterleavedRead reads(regions_of(ws), threads, pool);
+    InterleavedRead reads(regions_of(ws), &pool);
     stream_loop(state, ws.size(), reads, [&](std::size_t i) { gemv_one(ws[i]); });
     const double bytes = double(ws[0].bytes());
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * gemv_n * gemv_k));
@@ -128,7 +129,7 @@ public:
         bitla::gemv(x_.row(0), 0.02f, w, std::span<float>(y_), opt_);
         benchmark::DoNotOptimize(y_.data());
     }
-    bitla::ThreadPool* pool() { return &pool_; }
+    bitla::ThreadPool& pool() { return pool_; }
 
 private:
     bitla::ThreadPool pool_;
@@ -139,7 +140,7 @@ private:
 
 void gemv_add(benchmark::State& state, Format f, bitla::AddVariant variant, unsigned threads, bool avx2) {
     Int8Gemv gemv_one(variant, threads);
-    run_gemv(state, f, threads, avx2, gemv_one.pool(), gemv_one);
+    run_gemv(state, f, avx2, gemv_one.pool(), gemv_one);
 }
 
 /// Float activations (the dot_f32 path): same weights, same bytes read.
@@ -151,7 +152,7 @@ void gemv_add_f32(benchmark::State& state, Format f, bool avx2) {
     for (auto& e : x) e = nd(rng);
     bitla::AddOptions opt;
     opt.pool = &pool;
-    run_gemv(state, f, 1, avx2, &pool, [&](const bitla::AddWeights& w) {
+    run_gemv(state, f, avx2, pool, [&](const bitla::AddWeights& w) {
         bitla::gemv(std::span<const float>(x), w, std::span<float>(y), opt);
         benchmark::DoNotOptimize(y.data());
     });

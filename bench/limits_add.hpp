@@ -44,8 +44,8 @@ double read_limit(const std::vector<ReadRegion>& regions, unsigned threads);
 /// faster is the limit).
 class InterleavedRead {
 public:
-    /// threads >= 2 read on `pool` (the benchmark's own; nullptr: a pool of the limits').
-    InterleavedRead(std::vector<ReadRegion> regions, unsigned threads, bitla::ThreadPool* pool = nullptr);
+    /// Read by the threads of `pool`, the benchmark's own (nullptr: the calling thread).
+    explicit InterleavedRead(std::vector<ReadRegion> regions, bitla::ThreadPool* pool = nullptr);
     void sample();
     /// Mean bytes/s of the faster loop over its samples (samples both loops first if needed).
     double bytes_per_second();

@@ -104,8 +104,11 @@ double read_limit(const std::vector<ReadRegion>& regions, unsigned threads) {
     return std::max(dram_read_add(threads), read_regions(regions, threads));
 }
 
-InterleavedRead::InterleavedRead(std::vector<ReadRegion> regions, unsigned threads, bitla::ThreadPool* pool)
-    : regions_(std::move(regions)), threads_(threads), pool_(pool), bytes_(share_bytes(regions_, threads)) {}
+InterleavedRead::InterleavedRead(std::vector<ReadRegion> regions, bitla::ThreadPool* pool)
+    : regions_(std::move(regions)),
+      threads_(pool != nullptr ? pool->size() : 1),
+      pool_(pool),
+      bytes_(share_bytes(regions_, threads_)) {}
 
 void InterleavedRead::sample() {
     const int loop = wide_reads() ? static_cast<int>(samples_ % 2) : 0;

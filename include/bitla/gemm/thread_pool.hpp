@@ -14,13 +14,13 @@
 // A worker that finds itself on the CPU of another of the job's threads moves itself off it
 // (Linux: its affinity mask without that CPU, then its own mask back). Under a hypervisor,
 // Linux counts a virtual CPU that the host has descheduled as busy when it places a waking
-// thread (vcpu_is_preempted), so a worker woken after a
-// pause is often put on the caller's CPU; the two then share one CPU, taking turns at each
-// yield, until the load balancer notices some milliseconds later. Measured here (2 vCPUs,
-// KVM): after each 6 ms pause, 12-46% of the next 64 calls ran both tasks on one CPU; the
-// 2-thread GEMV benchmark's main thread was off its CPU 10-17% of the time. run() yields
-// once after posting a job, so a worker on the caller's CPU runs and moves at once. The
-// caller's own affinity is never touched, and a worker whose mask allows one CPU stays.
+// thread (vcpu_is_preempted), so a worker woken after a pause is often put on the caller's
+// CPU; the two then share one CPU, taking turns at each yield, until the load balancer
+// notices some milliseconds later. Measured here (2 vCPUs, KVM): after each 6 ms pause,
+// 12-46% of the next 64 calls ran both tasks on one CPU; the 2-thread GEMV benchmark's main
+// thread was off its CPU 10-17% of the time. When run() has woken a sleeping worker it
+// yields once, so a worker woken onto its CPU runs and moves at once. The caller's own
+// affinity is never touched, and a worker whose mask allows one CPU stays.
 //
 // `default_pool()` has std::thread::hardware_concurrency() threads, or BITLA_NUM_THREADS.
 #pragma once
@@ -57,22 +57,25 @@ inline int current_cpu() noexcept {
 #endif
 }
 
-/// Moves the calling thread off the CPUs in `avoid` (and off its current one): its affinity
-/// without them, which migrates it now, then its own affinity back, so it is never left
-/// restricted. Nothing happens if that would leave no CPU. True if it moved.
-inline bool move_off_cpus(const int* avoid, std::size_t count) noexcept {
+/// Moves the calling thread off the CPUs in avoid[0, count) other than avoid[self] (its own
+/// entry; entries < 0 name none): its affinity without them, which migrates it now, then its
+/// own affinity back, so it is never left restricted. Nothing happens if that would leave no
+/// CPU. True if it moved.
+inline bool move_off_cpus(const std::atomic<int>* avoid, std::size_t count, std::size_t self) noexcept {
 #if defined(__linux__)
     cpu_set_t own, other;
     if (::sched_getaffinity(0, sizeof own, &own) != 0) return false;
     other = own;
     for (std::size_t i = 0; i < count; ++i)
-        if (avoid[i] >= 0 && avoid[i] < CPU_SETSIZE) CPU_CLR(avoid[i], &other);
+        if (const int c = avoid[i].load(std::memory_order_relaxed); i != self && c >= 0 && c < CPU_SETSIZE)
+            CPU_CLR(c, &other);
     if (CPU_COUNT(&other) == 0 || ::sched_setaffinity(0, sizeof other, &other) != 0) return false;
     (void)::sched_setaffinity(0, sizeof own, &own);
     return true;
 #else
     (void)avoid;
     (void)count;
+    (void)self;
     return false;
 #endif
 }
@@ -116,15 +119,17 @@ public:
         const unsigned helpers = std::min(size_, tasks) - 1;
         pending_.store(helpers, std::memory_order_relaxed);
         cpu_[0].store(detail::current_cpu(), std::memory_order_relaxed);
+        bool woke = false;
         {
             std::lock_guard lock(sleep_mutex_);
             // One word carries the generation and its task count, so a worker can never
             // pair one job's generation with another job's count.
             const std::uint64_t gen = (job_word_.load(std::memory_order_relaxed) >> 32) + 1;
             job_word_.store((gen << 32) | tasks, std::memory_order_release);
+            woke = sleepers_ != 0;
             wake_.notify_all();
         }
-        std::this_thread::yield();  // a worker woken onto this CPU runs now and moves off it
+        if (woke) std::this_thread::yield();  // a worker woken onto this CPU runs now and moves off it
         run_tasks_of(0, tasks);
         while (pending_.load(std::memory_order_acquire) != 0) std::this_thread::yield();
         job_ = nullptr;
@@ -137,16 +142,10 @@ private:
     void spread(unsigned w, unsigned used) {
         int cpu = detail::current_cpu();
         if (cpu < 0) return;
-        int others[64];
-        std::size_t count = 0;
         bool shared = false;
-        for (unsigned t = 0; t < used && count < 64; ++t) {
-            if (t == w) continue;
-            others[count] = cpu_[t].load(std::memory_order_relaxed);
-            shared = shared || others[count] == cpu;
-            ++count;
-        }
-        if (shared && detail::move_off_cpus(others, count)) cpu = detail::current_cpu();
+        for (unsigned t = 0; t < used && !shared; ++t)
+            shared = t != w && cpu_[t].load(std::memory_order_relaxed) == cpu;
+        if (shared && detail::move_off_cpus(cpu_.get(), used, w)) cpu = detail::current_cpu();
         cpu_[w].store(cpu, std::memory_order_relaxed);
     }
 
@@ -173,9 +172,11 @@ private:
             }
             if (generation(word) == seen) {
                 std::unique_lock lock(sleep_mutex_);
+                ++sleepers_;
                 wake_.wait(lock, [&] {
                     return stop.stop_requested() || generation(job_word_.load(std::memory_order_acquire)) != seen;
                 });
+                --sleepers_;
                 if (stop.stop_requested()) return;
                 word = job_word_.load(std::memory_order_acquire);
             }
@@ -195,6 +196,7 @@ private:
     std::condition_variable wake_;
     std::atomic<std::uint64_t> job_word_{0};  ///< generation << 32 | task count
     std::atomic<unsigned> pending_{0};
+    unsigned sleepers_ = 0;  ///< workers waiting on wake_ (guarded by sleep_mutex_)
     std::unique_ptr<std::atomic<int>[]> cpu_;  ///< the CPU each thread was last seen on (-1: unknown)
     std::function<void(unsigned)> job_;
     std::exception_ptr error_;
