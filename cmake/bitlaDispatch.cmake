@@ -13,7 +13,7 @@
 set(BITLA_ISA_FLAGS_avx2 -mavx2 -mfma -mbmi2 -mpopcnt)
 set(BITLA_ISA_FLAGS_avx512bw ${BITLA_ISA_FLAGS_avx2} -mavx512f -mavx512bw -mavx512dq -mavx512vl)
 set(BITLA_ISA_FLAGS_avx512_vpopcnt ${BITLA_ISA_FLAGS_avx512bw} -mavx512vpopcntdq -mavx512bitalg)
-set(BITLA_ISA_FLAGS_avx512_vnni ${BITLA_ISA_FLAGS_avx512_vpopcnt} -mavx512vnni -mgfni)
+set(BITLA_ISA_FLAGS_avx512_vnni ${BITLA_ISA_FLAGS_avx512_vpopcnt} -mavx512vnni)
 set(BITLA_SIMD_ISAS avx2 avx512bw avx512_vpopcnt avx512_vnni)
 
 # Adds the per-ISA units to <target> with the given scope (PRIVATE for an executable,

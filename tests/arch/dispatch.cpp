@@ -35,7 +35,7 @@ bool builtin_supports(isa i) {
         case isa::avx512bw: return avx512;
         case isa::avx512_vpopcnt: return vpop;
         case isa::avx512_vnni:
-            return vpop && __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("gfni");
+            return vpop && __builtin_cpu_supports("avx512vnni");
     }
     return false;
 }
@@ -62,7 +62,7 @@ TEST_CASE("each ISA level needs every feature of its row and of the rows before 
     CpuFeatures all;
     all.popcnt = all.avx2 = all.fma = all.bmi2 = true;
     all.avx512f = all.avx512bw = all.avx512dq = all.avx512vl = true;
-    all.avx512_vpopcntdq = all.avx512_bitalg = all.avx512_vnni = all.gfni = true;
+    all.avx512_vpopcntdq = all.avx512_bitalg = all.avx512_vnni = true;
     all.os_ymm = all.os_zmm = true;
     for (isa i : all_isas) REQUIRE(cpu_supports(all, i));
     // Each feature taken away: the first level that needs it, and every level above, go.
@@ -73,7 +73,7 @@ TEST_CASE("each ISA level needs every feature of its row and of the rows before 
     const Need needs[] = {{&CpuFeatures::avx2, isa::avx2},           {&CpuFeatures::bmi2, isa::avx2},
                           {&CpuFeatures::os_ymm, isa::avx2},         {&CpuFeatures::avx512bw, isa::avx512bw},
                           {&CpuFeatures::os_zmm, isa::avx512bw},     {&CpuFeatures::avx512_bitalg, isa::avx512_vpopcnt},
-                          {&CpuFeatures::avx512_vnni, isa::avx512_vnni}, {&CpuFeatures::gfni, isa::avx512_vnni}};
+                          {&CpuFeatures::avx512_vnni, isa::avx512_vnni}};
     for (const Need& n : needs) {
         CpuFeatures f = all;
         f.*n.feature = false;

@@ -285,27 +285,33 @@ TEST_CASE("per-row and per-tensor scales and float activations", "[add][float]")
     }
 }
 
-TEST_CASE("bits GEMV with bit-sliced activations at the extremes", "[add][exact][gemv]") {
-    // All x = -128 against all-ones / all-(+1) weights: the largest sums the bits GEMV's two
-    // accumulators (codes 0/1 and 0/2) hold; mixed rows alongside; K up to 4 superblocks + 1.
-    for (std::size_t k : {1023, 1024, 4097}) {
+TEST_CASE("bits GEMV at the extremes and on both sides of the scaled sums' int32 limit", "[add][exact][gemv]") {
+    // The AVX-512 bits GEMV multiplies c & 2^r (2^r·q, r the row within its panel) into row
+    // r's sums and shifts them right by r: all x = -128 against all-ones / all-(+1) rows give
+    // the largest sums (2^16 per step and lane at r = 7); mixed rows alongside, rows 8..10 in
+    // a second panel's 2- and 1-row tiles. Rows of up to 32767 steps of 64 are summed scaled
+    // (K = 2096128 is the longest: steps come in superblocks of 16); K = 2098176, 32784 full
+    // steps, would overflow them at r = 7 and takes min(c & 2^r, 1).
+    for (std::size_t k : {1023, 1024, 4097, 2096128, 2098176}) {
         Matrix<std::int8_t> x(1, k);
         for (auto& v : x.flat()) v = -128;
         Matrix<int> ones(11, k), signs(11, k);
         for (auto& v : ones.flat()) v = 1;
         for (auto& v : signs.flat()) v = 1;
         const auto mixed = random_ints<int>(11, k, 0, 1);
-        for (std::size_t c = 0; c < k; ++c) ones(5, c) = mixed(5, c), signs(7, c) = 2 * mixed(7, c) - 1;
+        for (std::size_t c = 0; c < k; ++c) ones(5, c) = mixed(5, c), signs(6, c) = 2 * mixed(6, c) - 1, ones(9, c) = 0;
         const auto w01 = BitPacked<enc::zero_one>::from_values(ones);
         const auto wsg = BitPacked<enc::sign>::from_values(signs);
+        const auto p01 = pack_add(w01), psg = pack_add(wsg);
+        const auto r01 = ref_product(x, w01), rsg = ref_product(x, wsg);
         for (isa i : available_isas()) {
             ScopedIsaLimit limit(i);
             INFO("K = " << k << " isa " << name(i));
             Matrix<std::int32_t> y(1, 11);
-            gemm(x, pack_add(w01), y);
-            REQUIRE(equal(y, ref_product(x, w01)));
-            gemm(x, pack_add(wsg), y);
-            REQUIRE(equal(y, ref_product(x, wsg)));
+            gemm(x, p01, y);
+            REQUIRE(equal(y, r01));
+            gemm(x, psg, y);
+            REQUIRE(equal(y, rsg));
         }
     }
 }

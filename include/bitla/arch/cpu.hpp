@@ -1,7 +1,7 @@
 // bitla/arch/cpu.hpp — what this CPU and OS can run, read with CPUID and XGETBV.
 //
 // xsimd 8.1's probe reads CPUID but not XGETBV (whether the OS saves the AVX / AVX-512
-// register state) and knows no VPOPCNTDQ, BITALG, VNNI or GFNI, so bitla probes by itself.
+// register state) and knows no VPOPCNTDQ, BITALG or VNNI, so bitla probes by itself.
 // Compiled only into the caller's baseline translation units; it needs no ISA flags.
 #pragma once
 
@@ -21,7 +21,7 @@ namespace bitla::inline v0 {
 struct CpuFeatures {
     bool popcnt = false, avx2 = false, fma = false, bmi2 = false;
     bool avx512f = false, avx512bw = false, avx512dq = false, avx512vl = false;
-    bool avx512_vpopcntdq = false, avx512_bitalg = false, avx512_vnni = false, gfni = false;
+    bool avx512_vpopcntdq = false, avx512_bitalg = false, avx512_vnni = false;
     bool os_ymm = false;  ///< XCR0 has SSE and AVX state
     bool os_zmm = false;  ///< XCR0 has the opmask and both halves of the ZMM state too
 };
@@ -60,7 +60,6 @@ inline std::uint64_t read_xcr0() {
         f.avx512dq = (b >> 17) & 1;
         f.avx512bw = (b >> 30) & 1;
         f.avx512vl = (b >> 31) & 1;
-        f.gfni = (c >> 8) & 1;
         f.avx512_vnni = (c >> 11) & 1;
         f.avx512_bitalg = (c >> 12) & 1;
         f.avx512_vpopcntdq = (c >> 14) & 1;
@@ -79,7 +78,7 @@ inline std::uint64_t read_xcr0() {
         case isa::avx2: return avx2;
         case isa::avx512bw: return avx512;
         case isa::avx512_vpopcnt: return vpopcnt;
-        case isa::avx512_vnni: return vpopcnt && f.avx512_vnni && f.gfni;
+        case isa::avx512_vnni: return vpopcnt && f.avx512_vnni;
     }
     return false;
 }

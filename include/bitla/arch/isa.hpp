@@ -21,7 +21,7 @@ enum class isa : int {
     avx2 = 1,            ///< AVX2 + FMA + BMI2 + POPCNT: no vector popcount (nibble lookup)
     avx512bw = 2,        ///< AVX-512 F/BW/DQ/VL without VPOPCNTDQ (byte lookup popcount)
     avx512_vpopcnt = 3,  ///< + VPOPCNTDQ and BITALG: native 64-bit lane popcount
-    avx512_vnni = 4,     ///< avx512_vpopcnt + VNNI (vpdpbusd u8 x s8 dot products) + GFNI (bit selects)
+    avx512_vnni = 4,     ///< avx512_vpopcnt + VNNI (vpdpbusd u8 x s8 dot products)
 };
 
 inline constexpr std::array all_isas = {isa::generic, isa::avx2, isa::avx512bw, isa::avx512_vpopcnt, isa::avx512_vnni};

@@ -11,7 +11,7 @@
 // | arch::avx2           | xsimd::avx2     | __AVX2__ __FMA__ __BMI2__ __POPCNT__            |
 // | arch::avx512bw       | xsimd::avx512bw | + __AVX512F__ __AVX512BW__ __AVX512DQ__ __AVX512VL__ |
 // | arch::avx512_vpopcnt | xsimd::avx512bw | + __AVX512VPOPCNTDQ__ __AVX512BITALG__          |
-// | arch::avx512_vnni    | xsimd::avx512bw | + __AVX512VNNI__ __GFNI__                       |
+// | arch::avx512_vnni    | xsimd::avx512bw | + __AVX512VNNI__                                |
 #pragma once
 
 #include <xsimd/xsimd.hpp>
@@ -33,7 +33,7 @@
 #else
 #define BITLA_FLAGS_AVX512_VPOPCNT 0
 #endif
-#if BITLA_FLAGS_AVX512_VPOPCNT && defined(__AVX512VNNI__) && defined(__GFNI__)
+#if BITLA_FLAGS_AVX512_VPOPCNT && defined(__AVX512VNNI__)
 #define BITLA_FLAGS_AVX512_VNNI 1
 #else
 #define BITLA_FLAGS_AVX512_VNNI 0

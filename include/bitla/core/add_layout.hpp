@@ -22,7 +22,7 @@
 // are permuted the same way once per call (`k_of`), padding with zeros.
 //
 // Codes of step T, at *logical* offsets of a row (its codes start at `code_offset()`):
-//   bits    1 bit  8 bytes per step at 8T; bit p is byte p's code
+//   bits    1 bit  one 64-byte block per step, shared by the panel's rows (below)
 //   code2   2 bit  64 bytes per 4 steps at 64(T/4); bits 2j..2j+1 of byte p, j = T % 4
 //   base3   1.6    64 bytes per 5 steps at 64(T/5); trit j = T % 5 of byte p (core/ternary_base3.hpp)
 //   planes  n bit  8n bytes per step at 8nT; word i holds plane i (weight 2^i), bit p byte p
@@ -43,15 +43,17 @@
 //     logical byte o of row n  ->  row_offset(n) + phys(o)
 //       row_offset(n) = (n / 8)·8·row_bytes + (n % 8)·64,  phys(o) = (o / 64)·64·8 + o % 64
 //
-// Bit-sliced activations (bits codes, no groups: lane 64, so the steps are whole 8-step code
-// blocks). A 64-byte code block of a row holds steps 8B .. 8B+7; its byte 8s + j holds step
-// s's codes for bytes 8j .. 8j+7, bit b for byte 8j + b. The activations copied so that
+// Bits codes are stored transposed within a panel: the panel's code area (8·code_bytes
+// bytes after its metadata blocks) holds one 64-byte block per step, step T's at 64T, whose
+// byte p holds in bit r the code of the panel's row r at byte p of step T:
 //
-//     xb[512B + 64b + 8s + j] = x(step 8B + s, byte 8j + b)         (`bit_slice`)
+//     code(row 8P + r, step T, byte p) = bit r of byte  panel P + phys(code_offset()) + 64T + p
 //
-// make bit b of every code byte of the block (c >> b & 1) multiply one 64-byte register of
-// xb: the bits GEMV decodes 512 weights with one GFNI bit select (or shifts and ands) per
-// 64 weights, no mask register per 64 weights.
+// (`bits_block`: the same address from row r's pointer). One load serves the panel's 8 rows,
+// and a row's codes are one AND away: c & 2^r is 2^r·q, so the AVX-512 GEMV multiplies it
+// straight into row r's accumulator (u8·s8, exact) and shifts the sum right by r at the end
+// (45-52 GB/s per core from the L3 against 36-40 for the earlier row-major bits with
+// bit-sliced activations, which needed a GFNI select or shifts per 64 weights).
 //
 // Rows within a panel are 64 bytes apart (kernel tiles never cross a panel); storage is
 // padded to whole panels (padding rows are zero codes and zero metadata).
@@ -122,10 +124,10 @@ struct AddLayout {
     [[nodiscard]] constexpr std::size_t row_offset(std::size_t n) const noexcept {
         return n / panel * panel * row_bytes + n % panel * 64;
     }
-    /// Bit-sliced activations (bits, ungrouped): the step-order index that byte i of xb holds.
-    [[nodiscard]] static constexpr std::size_t bit_slice(std::size_t i) noexcept {
-        const std::size_t b = i / 64 % 8, s = i / 8 % 8, j = i % 8;
-        return i / 512 * 512 + 64 * s + 8 * j + b;
+    /// Bits codes: bytes from the pointer of a panel's row r (row_offset) to step t's code
+    /// block, which the panel's rows share (bit r of its byte p: row r's code at byte p).
+    [[nodiscard]] constexpr std::ptrdiff_t bits_block(std::size_t r, std::size_t t) const noexcept {
+        return static_cast<std::ptrdiff_t>(phys(code_offset()) + 64 * t) - static_cast<std::ptrdiff_t>(64 * r);
     }
     /// Storage bytes of `rows` rows (whole panels).
     [[nodiscard]] constexpr std::size_t storage_bytes(std::size_t rows) const noexcept {

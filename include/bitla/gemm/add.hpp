@@ -26,8 +26,7 @@
 // default driver splits N over `default_pool()` (or `opts.pool`); results never depend on the
 // split. GEMV (M = 1, int8, dot-product form, layouts `gemv_supported`) skips the tiles: the
 // rows kernel (AddKernels::gemv_i8) streams the thread's contiguous row range in one call
-// per 512 rows, with the grouped epilogue fused in, into thread-local scratch; for ungrouped
-// bits weights `prepare` also keeps the row bit-sliced (AddLayout::bit_slice) for that kernel.
+// per 512 rows, with the grouped epilogue fused in, into thread-local scratch.
 //
 // Variants (AddOptions::variant): `dot_product` uses u8·s8 dot products (vpdpbusd where
 // the CPU has VNNI, else vpmaddubsw); `add_only` adds activations under the codes' bit
@@ -192,6 +191,7 @@ struct AddDriver {
                     t.x_stride = a.stride_;
                     t.w = w.row(n);
                     t.w_stride = 64;
+                    t.row0 = n % l.panel;
                     t.steps = l.steps;
                     t.flush = grouped ? l.flush_steps() : 0;
                     t.out = a.int8_ ? static_cast<void*>(outi.data()) : static_cast<void*>(outf.data());
@@ -229,7 +229,6 @@ struct AddDriver {
             const std::size_t rows = std::min(gemv_slice, n1 - s0);
             AddRowsArgs r;
             r.x = a.xi_.data();
-            r.xb = a.xb_.size() != 0 ? a.xb_.data() : nullptr;
             r.xs = a.group_sum_.data();
             r.w = w.data();
             r.first = s0;

@@ -1,6 +1,6 @@
 // bitla/gemm/add_activations.hpp — the activation side of the add-only products: one call's
 // activations permuted into the weights' step order (core/add_layout.hpp), with their exact
-// group sums and, for a binary GEMV, the row bit-sliced. Made by `prepare` (gemm/add.hpp),
+// group sums. Made by `prepare` (gemm/add.hpp),
 // read by any number of `gemm_rows` calls from any threads.
 #pragma once
 
@@ -40,7 +40,6 @@ private:
     std::size_t rows_ = 0, cols_ = 0, stride_ = 0, groups_ = 0;
     AddLayout layout_;
     AlignedBuffer<std::int8_t> xi_;
-    AlignedBuffer<std::int8_t> xb_;       ///< M = 1, bits, ungrouped: xi_ bit-sliced (GEMV), else empty
     AlignedBuffer<float> xf_;
     std::vector<float> group_sum_;        ///< rows x groups (exact for int8)
     std::vector<long long> sum_i_;        ///< rows: Σx (int8)
@@ -76,31 +75,6 @@ inline long long sum_i8(const std::int8_t* p, std::size_t n) noexcept {
 #endif
     for (; k < n; ++k) total += p[k];
     return total;
-}
-/// One 512-value block bit-sliced (AddLayout::bit_slice): dst[64b + 8s + j] = src[64s + 8j + b],
-/// i.e. for each s an 8 x 8 byte transpose. SSE2: three rounds of unpacks per 64 bytes.
-inline void bit_slice_block(const std::int8_t* src, std::int8_t* dst) noexcept {
-#if defined(__SSE2__)
-    for (std::size_t s = 0; s < 8; ++s) {
-        __m128i t[4];
-        for (int i = 0; i < 4; ++i) {  // words 2i, 2i+1 interleaved byte by byte
-            const __m128i r = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 64 * s + 16 * i));
-            t[i] = _mm_unpacklo_epi8(r, _mm_unpackhi_epi64(r, r));
-        }
-        const __m128i u0 = _mm_unpacklo_epi16(t[0], t[1]), u1 = _mm_unpackhi_epi16(t[0], t[1]);
-        const __m128i u2 = _mm_unpacklo_epi16(t[2], t[3]), u3 = _mm_unpackhi_epi16(t[2], t[3]);
-        const __m128i v[4] = {_mm_unpacklo_epi32(u0, u2), _mm_unpackhi_epi32(u0, u2), _mm_unpacklo_epi32(u1, u3),
-                              _mm_unpackhi_epi32(u1, u3)};
-        for (int i = 0; i < 4; ++i) {  // v[i] holds bits 2i and 2i + 1 of the eight words
-            _mm_storel_epi64(reinterpret_cast<__m128i*>(dst + 64 * (2 * i) + 8 * s), v[i]);
-            _mm_storel_epi64(reinterpret_cast<__m128i*>(dst + 64 * (2 * i + 1) + 8 * s), _mm_unpackhi_epi64(v[i], v[i]));
-        }
-    }
-#else
-    for (std::size_t b = 0; b < 8; ++b)
-        for (std::size_t s = 0; s < 8; ++s)
-            for (std::size_t j = 0; j < 8; ++j) dst[64 * b + 8 * s + j] = src[64 * s + 8 * j + b];
-#endif
 }
 
 /// One superblock of units (4 values each) into step order: dst unit 16·i + q = line unit
@@ -178,13 +152,6 @@ AddActivations prepare_view(MatrixView<const T> x, std::span<const float> scale,
             a.sum_f_[m] = static_cast<float>(total);
         }
     }
-    if constexpr (std::is_same_v<T, std::int8_t>)
-        if (x.rows == 1 && l.codes == AddCodes::bits && l.groups == 0) {
-            // xb[512B + 64b + 8s + j] = xi[512B + 64s + 8j + b] (AddLayout::bit_slice).
-            a.xb_ = AlignedBuffer<std::int8_t>(l.kp);
-            for (std::size_t base = 0; base < l.kp; base += 512)
-                detail::bit_slice_block(a.xi_.data() + base, a.xb_.data() + base);
-        }
     return a;
 }
 

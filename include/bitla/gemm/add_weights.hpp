@@ -140,12 +140,14 @@ private:
 namespace detail {
 
 /// Where step t, byte p of a row keeps its code, and how to write one (row: the row's
-/// pointer; logical code offsets go through the panel interleave).
-inline void put_code(const AddLayout& l, std::uint8_t* row, std::size_t t, std::size_t p, int q) noexcept {
+/// pointer, r its row within the panel; logical code offsets go through the panel
+/// interleave, bits codes are stored per panel: core/add_layout.hpp).
+inline void put_code(const AddLayout& l, std::uint8_t* row, std::size_t r, std::size_t t, std::size_t p,
+                     int q) noexcept {
     const auto at = [&](std::size_t o) -> std::uint8_t& { return row[l.phys(l.code_offset() + o)]; };
     switch (l.codes) {
         case AddCodes::bits:
-            if (q) at(8 * t + p / 8) |= static_cast<std::uint8_t>(1u << (p % 8));
+            if (q) row[l.bits_block(r, t) + static_cast<std::ptrdiff_t>(p)] |= static_cast<std::uint8_t>(1u << r);
             return;
         case AddCodes::code2: at(64 * (t / 4) + p) |= static_cast<std::uint8_t>(q << (2 * (t % 4))); return;
         case AddCodes::base3: return;  // written a byte at a time by the caller
@@ -160,8 +162,9 @@ inline void put_code(const AddLayout& l, std::uint8_t* row, std::size_t t, std::
 
 /// The code of byte p of step t of a packed row: the generic kernel's decoder, so the
 /// layout is read by one definition (baseline code: instantiated for arch::generic).
-inline int get_code(const AddLayout& l, const std::uint8_t* row, std::size_t t, std::size_t p) noexcept {
-    return kernels::GenericAdd<arch::generic>::code(l, row, t, p);
+inline int get_code(const AddLayout& l, const std::uint8_t* row, std::size_t r, std::size_t t,
+                    std::size_t p) noexcept {
+    return kernels::GenericAdd<arch::generic>::code(l, row, r, t, p);
 }
 
 inline void check_meta(const MatrixView<const float>& m, std::size_t rows, std::size_t cols, std::string_view name) {
@@ -191,7 +194,7 @@ inline int AddWeights::code(std::size_t n, std::size_t k) const {
     const std::size_t lane = layout_.lane, per = lane / 4;
     const std::size_t sb = k / (16 * lane), r = k % (16 * lane), l = r / lane, w = r % lane;
     const std::size_t t = sb * per + w / 4, p = 4 * l + w % 4;
-    return detail::get_code(layout_, row(n), t, p);
+    return detail::get_code(layout_, row(n), n % layout_.panel, t, p);
 }
 
 template <class V>
@@ -271,7 +274,7 @@ AddWeights pack_add_view(const V& w, AddCodes codes, int bits, int q_mul, int q_
             for (std::size_t t = 0; t < l.steps; ++t)
                 for (std::size_t p = 0; p < 64; ++p) {
                     const std::size_t kk = l.k_of(t, p);
-                    if (kk < k) detail::put_code(l, row, t, p, (w(r, kk) - q_add) / q_mul);
+                    if (kk < k) detail::put_code(l, row, r % l.panel, t, p, (w(r, kk) - q_add) / q_mul);
                 }
         }
         for (std::size_t j = 0; j < l.groups; ++j) {

@@ -13,7 +13,8 @@
 // x_i(T, p) is byte (int8) or float p of step T of activation row i, permuted into step
 // order by the driver (x + i·x_stride elements); q_j(T, p) is the code of weight row j in
 // the layout's format: its logical row byte o is at w + j·w_stride + l.phys(o) (rows of a
-// tile lie in one panel, core/add_layout.hpp: w_stride = 64). int8 sums are int32 and exact (the driver
+// tile lie in one panel, core/add_layout.hpp: w_stride = 64), except bits codes, which
+// are stored per panel: bit row0 + j of the block at w + j·w_stride + l.bits_block(row0 + j, T). int8 sums are int32 and exact (the driver
 // bounds K); float sums are float, in an order each ISA chooses.
 //
 //   dot_i8   u8·s8 dot products: vpdpbusd (VNNI) or vpmaddubsw + vpmaddwd
@@ -25,10 +26,7 @@
 //   mr, nr   the largest tile the ISA's registers hold (dot_i8 / add_i8 / dot_f32 alike)
 //   gemv_i8  one activation row against many weight rows (AddRowsArgs): GEMV's kernel,
 //            with the grouped epilogue fused in (an exception to "no scaling inside" that
-//            saves a pass over the chunk sums; everything else stays in the driver). For
-//            ungrouped bits codes the driver also passes the activations bit-sliced
-//            (AddLayout::bit_slice, AddRowsArgs::xb): AVX-512 then decodes 512 weights per
-//            64-byte load with shifts and ands (no mask per 64 weights); a kernel may ignore xb
+//            saves a pass over the chunk sums; everything else stays in the driver)
 //   groups   y = Σ_g s[g]·c[g] + u[g]·xs[g] over `groups` groups (s, u fp16 from the row,
 //            c the group sums as float, xs the activation's group sums): the grouped epilogue
 #pragma once
@@ -46,6 +44,7 @@ struct AddTileArgs {
     std::size_t x_stride = 0;       ///< elements between activation rows
     const std::uint8_t* w = nullptr; ///< the tile's first weight row (AddWeights::row)
     std::size_t w_stride = 0;       ///< bytes between weight rows (64: one panel)
+    std::size_t row0 = 0;           ///< w's row within its panel (bits codes: row j's code bit is row0 + j)
     std::size_t steps = 0;          ///< steps to sum (the whole padded row)
     std::size_t flush = 0;          ///< steps per superblock, or 0 for one sum per (i, j)
     void* out = nullptr;            ///< int32_t (int8 kernels) or float (dot_f32)
@@ -62,7 +61,6 @@ struct AddTileArgs {
 ///                        superblock flush, 16 groups at once (group_size == lane)
 struct AddRowsArgs {
     const std::int8_t* x = nullptr;  ///< permuted activations (one row, kp bytes)
-    const std::int8_t* xb = nullptr; ///< bits codes, ungrouped: x bit-sliced (AddLayout::bit_slice), or nullptr
     const float* xs = nullptr;       ///< the activation's group sums (grouped), `groups` floats
     const std::uint8_t* w = nullptr; ///< the weights' storage (AddWeights::data): row n at l.row_offset(n)
     std::size_t first = 0;           ///< first weight row
@@ -114,6 +112,7 @@ void for_2x2_pieces(const AddTileArgs& a, Piece&& piece) {
             p.n = a.n - j < 2 ? a.n - j : 2;
             p.x = static_cast<const X*>(a.x) + static_cast<std::size_t>(i) * a.x_stride;
             p.w = a.w + static_cast<std::size_t>(j) * a.w_stride;
+            p.row0 = a.row0 + static_cast<std::size_t>(j);
             p.out = static_cast<Out*>(a.out) + static_cast<std::size_t>(i) * a.out_m + static_cast<std::size_t>(j) * a.out_n;
             piece(p);
         }

@@ -7,8 +7,8 @@
 // added into int16 accumulators, which are widened into the dword lanes (vpmaddwd by 1)
 // every 16 steps (16·768 < 2^15) and at every superblock flush.
 //
-// Decoding per step and half: bits: the step's 8 code bytes broadcast, vpshufb spreads
-// byte p/8 over its 8 positions, and with (1 << p%8), min with 1: three ops; code2: one
+// Decoding per step and half: bits: the panel's step block (core/add_layout.hpp) and with
+// the row's bit, min with 1: two ops; code2: one
 // load per 4 steps, shift + and; base3: one load per 5 steps, trit = (b >= 86) + (b >= 171)
 // as two unsigned max/compare pairs subtracted from 0, then b = 3b mod 256 (two adds).
 // n-bit planes (3..8 bits) use the generic kernel.
@@ -41,18 +41,25 @@ struct Avx2Add {
     static constexpr std::size_t prefetch_bytes = 8192;
 
     /// Decoder state of one weight row: its codes' first byte and, for code2 / base3, the
-    /// 64-byte block being consumed.
+    /// 64-byte block being consumed; for bits, the panel's step-0 block and the row's bit.
     struct Row {
-        const std::uint8_t* code = nullptr;  ///< logical code byte 0 of the row (physical address)
-        __m256i c[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
+        const std::uint8_t* code = nullptr;  ///< logical code byte 0 of the row (bits: the panel's block 0)
+        __m256i c[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};  ///< bits: c[0] = the row's bit
     };
 
+    /// The decoder state of the row at w, row r of its panel.
+    static BITLA_ALWAYS_INLINE Row row_at(const AddLayout& l, const std::uint8_t* w, std::size_t r) noexcept {
+        Row row;
+        if (l.codes == AddCodes::bits) {
+            row.code = w + l.bits_block(r, 0);
+            row.c[0] = _mm256_set1_epi8(static_cast<char>(1u << r));
+        } else {
+            row.code = w + l.phys(l.code_offset());
+        }
+        return row;
+    }
+
     struct Consts {
-        __m256i sel_lo = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3,
-                                          3, 3, 3, 3, 3, 3);
-        __m256i sel_hi = _mm256_setr_epi8(4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6, 6, 7, 7,
-                                          7, 7, 7, 7, 7, 7);
-        __m256i bit = _mm256_set1_epi64x(static_cast<long long>(0x8040201008040201ull));
         __m256i one = _mm256_set1_epi8(1), three = _mm256_set1_epi8(3);
         __m256i t86 = _mm256_set1_epi8(86), t171 = _mm256_set1_epi8(static_cast<char>(171));
     };
@@ -63,11 +70,10 @@ struct Avx2Add {
                                            __m256i (&q)[2]) noexcept {
         const std::size_t bs = l.block_stride();
         if constexpr (C == AddCodes::bits) {
-            std::uint64_t v;
-            std::memcpy(&v, r.code + t / 8 * bs + 8 * (t % 8), 8);
-            const __m256i w = _mm256_set1_epi64x(static_cast<long long>(v));
-            q[0] = _mm256_min_epu8(_mm256_and_si256(_mm256_shuffle_epi8(w, k.sel_lo), k.bit), k.one);
-            q[1] = _mm256_min_epu8(_mm256_and_si256(_mm256_shuffle_epi8(w, k.sel_hi), k.bit), k.one);
+            for (int h = 0; h < 2; ++h) {
+                const __m256i c = _mm256_load_si256(reinterpret_cast<const __m256i*>(r.code + 64 * t + 32 * h));
+                q[h] = _mm256_min_epu8(_mm256_and_si256(c, r.c[0]), k.one);
+            }
         } else if constexpr (C == AddCodes::code2) {
             const unsigned s = static_cast<unsigned>(t % 4);
             if (s == 0) {
@@ -151,7 +157,8 @@ struct Avx2Add {
     template <AddCodes C, int MR, int NR>
     static void dot_tile(const AddLayout& l, const AddTileArgs& a) noexcept {
         Row w[NR];
-        for (int j = 0; j < NR; ++j) w[j].code = a.w + static_cast<std::size_t>(j) * a.w_stride + l.phys(l.code_offset());
+        for (int j = 0; j < NR; ++j)
+            w[j] = row_at(l, a.w + static_cast<std::size_t>(j) * a.w_stride, a.row0 + static_cast<std::size_t>(j));
         auto* out = static_cast<std::int32_t*>(a.out);
         std::size_t block[MR][NR] = {};
         sweep<C, MR, NR>(
@@ -199,7 +206,7 @@ struct Avx2Add {
         const float* x = static_cast<const float*>(a.x) + static_cast<std::size_t>(i) * a.x_stride;
         float* out = static_cast<float*>(a.out) + static_cast<std::size_t>(i) * a.out_m + static_cast<std::size_t>(j) * a.out_n;
         Row w[1];
-        w[0].code = a.w + static_cast<std::size_t>(j) * a.w_stride + l.phys(l.code_offset());
+        w[0] = row_at(l, a.w + static_cast<std::size_t>(j) * a.w_stride, a.row0 + static_cast<std::size_t>(j));
         const Consts k;
         __m256 acc[8];
         for (auto& v : acc) v = _mm256_setzero_ps();
@@ -274,10 +281,12 @@ struct Avx2Add {
     static BITLA_ALWAYS_INLINE void gemv_tile(const AddLayout& l, const AddRowsArgs& r, std::size_t n, bool stream) noexcept {
         const std::uint8_t* p0 = r.w + l.row_offset(n);
         Row w[NR];
-        for (int j = 0; j < NR; ++j) w[j].code = p0 + 64 * static_cast<std::size_t>(j) + l.phys(l.code_offset());
+        for (int j = 0; j < NR; ++j)
+            w[j] = row_at(l, p0 + 64 * static_cast<std::size_t>(j), (n + static_cast<std::size_t>(j)) % l.panel);
         const bool grouped = r.out_f != nullptr;
         const std::size_t groups = l.groups;
-        // Steps per 64-byte code block of a row: the prefetch walks one panel block per block.
+        // Steps per 64-byte code block of a row: the prefetch walks one panel block per block
+        // (bits: 8 steps' blocks of the panel, the same 512 bytes).
         constexpr std::size_t block_steps = C == AddCodes::bits ? 8 : C == AddCodes::code2 ? 4 : 5;
         const std::uint8_t* panel_code = r.w + l.row_offset(n - n % l.panel) + l.phys(l.code_offset());
         const auto prefetch = [&](std::size_t t) __attribute__((always_inline)) {

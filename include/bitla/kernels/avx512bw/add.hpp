@@ -8,15 +8,15 @@
 //   vnni      acc += vpdpbusd(q, x)               (u8 codes x s8 activations, exact)
 //   otherwise acc += vpmaddwd(vpmaddubsw(q, x), 1) (pairs <= 2·127·128: no saturation
 //             while codes <= 127, so 8-bit planes use the generic kernel here)
-// Decoding per step: bits: a 64-bit mask -> 0/1 bytes (vmovdqu8 zero-masked); code2: one
+// Decoding per step: bits: the panel's step block and the row's bit, min 1; code2: one
 // 64-byte load per 4 steps, shift + and; base3: one load per 5 steps, trit = (b >= 86) +
 // (b >= 171), then b = 3b mod 256 (two byte adds); planes: one masked add per plane.
 //
 // The GEMV rows kernel (kernels/avx512bw/add_gemv.hpp) and the fp32 tiles (add_f32.hpp) live
 // in their own files and share this file's decoders and dot product.
-// GEMV of bits codes without groups reads bit-sliced activations (core/add_layout.hpp):
-// per 512 weights and row one load and eight dot products, the bits selected by seven GFNI
-// affines and an and (avx512_vnni) or by three shifts and eight ands (the other levels).
+// GEMV of bits codes loads each step's panel block once for the 8 rows of a panel and
+// multiplies c & 2^r (2^r·q) into row r's accumulator, shifted right by r at the end: one
+// AND and one dot product per 64 weights and row.
 // GEMV of base3 codes with VNNI decodes no trits: with b_j the byte after j steps and
 // b_{j+1} = 3·b_j mod 256, 256·trit_j = 3·b_j - b_{j+1}, so per step two byte adds and two
 // dot products (lo += b_j·x, hi += b_{j+1}·x) and (3·lo - hi) / 256 at each flush, exact.
@@ -83,21 +83,25 @@ struct Avx512Add : Avx512Reduce<Arch> {
         return _mm512_mask_mov_epi8(_mm512_maskz_mov_epi8(k1, one), k2, two);
     }
 
-    /// Walks the steps of NR weight rows (w[j]: each row's pointer), decoding each step's
-    /// codes into 64 bytes per row and calling step(t, q): bits as a masked byte move, n-bit
+    /// Walks the steps of NR weight rows (w[j]: each row's pointer, row0 + j its row within the
+    /// panel), decoding each step's codes into 64 bytes per row and calling step(t, q): bits
+    /// as the panel's step block and the row's bit, min 1 (core/add_layout.hpp), n-bit
     /// planes as masked adds of 2^i, code2 one load per 4 steps then shift + and, base3 one
     /// load per 5 steps then next_trit. The tile kernels (int8 and fp32) share it.
     template <AddCodes C, int NR, class Step>
     static BITLA_ALWAYS_INLINE void for_each_step(const AddLayout& l, const std::uint8_t* const (&w)[NR],
-                                                  std::size_t steps, Step&& step) noexcept {
+                                                  std::size_t row0, std::size_t steps, Step&& step) noexcept {
         const __m512i one = _mm512_set1_epi8(1), two = _mm512_set1_epi8(2), three = _mm512_set1_epi8(3);
         const __m512i t86 = _mm512_set1_epi8(static_cast<char>(86)), t171 = _mm512_set1_epi8(static_cast<char>(171));
-        const std::size_t cp = l.phys(l.code_offset()), bs = l.block_stride();
+        [[maybe_unused]] const std::size_t cp = l.phys(l.code_offset()), bs = l.block_stride();
         if constexpr (C == AddCodes::bits) {
+            const std::uint8_t* panel = w[0] + l.bits_block(row0, 0);
+            __m512i bit[NR];
+            for (int j = 0; j < NR; ++j) bit[j] = _mm512_set1_epi8(static_cast<char>(1u << (row0 + static_cast<std::size_t>(j))));
             for (std::size_t t = 0; t < steps; ++t) {
+                const __m512i c = _mm512_load_si512(panel + 64 * t);
                 __m512i q[NR];
-                for (int j = 0; j < NR; ++j)
-                    q[j] = _mm512_maskz_mov_epi8(mask_at(w[j] + cp + t / 8 * bs + 8 * (t % 8)), one);
+                for (int j = 0; j < NR; ++j) q[j] = _mm512_min_epu8(_mm512_and_si512(c, bit[j]), one);
                 step(t, q);
             }
         } else if constexpr (C == AddCodes::planes) {
@@ -173,7 +177,7 @@ struct Avx512Add : Avx512Reduce<Arch> {
             flush_if_due();
         };
 
-        for_each_step<C, NR>(l, w, a.steps, multiply);
+        for_each_step<C, NR>(l, w, a.row0, a.steps, multiply);
         if (a.flush == 0)
             for (int i = 0; i < MR; ++i)
                 for (int j = 0; j < NR; ++j)
@@ -204,7 +208,7 @@ struct Avx512Add : Avx512Reduce<Arch> {
         const std::size_t fold_every = a.flush != 0 ? a.flush : 64;
         std::size_t since = 0, block = 0;
         const __m512i t86 = _mm512_set1_epi8(static_cast<char>(86)), t171 = _mm512_set1_epi8(static_cast<char>(171));
-        const std::size_t cp = l.phys(l.code_offset()), bs = l.block_stride();
+        [[maybe_unused]] const std::size_t cp = l.phys(l.code_offset()), bs = l.block_stride();
 
         // k1 selects x once, k2 selects x again (weight 2 for code2's high bit, the second
         // threshold for base3's trit), k0 unused when zero.
@@ -248,8 +252,12 @@ struct Avx512Add : Avx512Reduce<Arch> {
 
         __mmask64 k1[NR], k2[NR];
         if constexpr (C == AddCodes::bits) {
+            const std::uint8_t* panel = w[0] + l.bits_block(a.row0, 0);
+            __m512i bit[NR];
+            for (int j = 0; j < NR; ++j) bit[j] = _mm512_set1_epi8(static_cast<char>(1u << (a.row0 + static_cast<std::size_t>(j))));
             for (std::size_t t = 0; t < a.steps; ++t) {
-                for (int j = 0; j < NR; ++j) k1[j] = mask_at(w[j] + cp + t / 8 * bs + 8 * (t % 8)), k2[j] = 0;
+                const __m512i c = _mm512_load_si512(panel + 64 * t);
+                for (int j = 0; j < NR; ++j) k1[j] = _mm512_test_epi8_mask(c, bit[j]), k2[j] = 0;
                 add(t, k1, k2);
             }
         } else if constexpr (C == AddCodes::code2) {

@@ -30,8 +30,8 @@ struct Avx512AddF32 {
     // MR activation rows against NR weight rows (MR·NR <= 4: 1 x 4 for GEMV, 2 x 2 pieces of
     // larger tiles), fp32 accumulators acc[i][j][v] for the 4 registers v of a step (floats
     // 16v .. 16v+15); a weight row's step is decoded once for all MR activation rows.
-    // bits: x added under the 16-bit slices of the step's code word (one masked add per 16
-    // weights); other codes: the step's code bytes (Avx512Add::for_each_step) widened to
+    // bits: x added under the row's bit of each 16 bytes of the step's panel block (one
+    // 128-bit test and one masked add per 16 weights and row); other codes: the step's code bytes (Avx512Add::for_each_step) widened to
     // floats and multiplied in (vpmovzxbd, vcvtdq2ps, vfmadd). At a superblock flush, float
     // lane i of register v belongs to dword lane 4v + i/4 (core/add_layout.hpp), so each
     // chunk sum is a sum of four float lanes.
@@ -51,7 +51,6 @@ struct Avx512AddF32 {
             for (int j = 0; j < NR; ++j)
                 #pragma GCC unroll 4
                 for (int v = 0; v < 4; ++v) acc[i][j][v] = _mm512_setzero_ps();
-        const std::size_t cp = l.phys(l.code_offset()), bs = l.block_stride();
         std::size_t since = 0, block = 0;
 
         const auto flush_if_due = [&]() __attribute__((always_inline)) {
@@ -98,27 +97,30 @@ struct Avx512AddF32 {
         };
 
         if constexpr (C == AddCodes::bits) {
+            const std::uint8_t* panel = w[0] + l.bits_block(a.row0, 0);  // the block of step 0
+            __m128i bit[NR];
+            #pragma GCC unroll 4
+            for (int j = 0; j < NR; ++j) bit[j] = _mm_set1_epi8(static_cast<char>(1u << (a.row0 + static_cast<std::size_t>(j))));
             for (std::size_t t = 0; t < a.steps; ++t) {
                 const float* xp = x + 64 * t;
                 #pragma GCC unroll 4
                 for (int v = 0; v < 4; ++v) {
+                    const __m128i c = _mm_load_si128(reinterpret_cast<const __m128i*>(panel + 64 * t + 16 * v));
                     __m512 xv[MR];
                     #pragma GCC unroll 4
                     for (int i = 0; i < MR; ++i)
                         xv[i] = _mm512_loadu_ps(xp + static_cast<std::size_t>(i) * a.x_stride + 16 * v);
                     #pragma GCC unroll 4
                     for (int j = 0; j < NR; ++j) {
-                        std::uint16_t m;
-                        std::memcpy(&m, w[j] + cp + t / 8 * bs + 8 * (t % 8) + 2 * static_cast<std::size_t>(v), 2);
+                        const __mmask16 k = _mm_test_epi8_mask(c, bit[j]);
                         #pragma GCC unroll 4
-                        for (int i = 0; i < MR; ++i)
-                            acc[i][j][v] = _mm512_mask_add_ps(acc[i][j][v], _cvtu32_mask16(m), acc[i][j][v], xv[i]);
+                        for (int i = 0; i < MR; ++i) acc[i][j][v] = _mm512_mask_add_ps(acc[i][j][v], k, acc[i][j][v], xv[i]);
                     }
                 }
                 flush_if_due();
             }
         } else {
-            K::template for_each_step<C, NR>(l, w, a.steps, multiply);
+            K::template for_each_step<C, NR>(l, w, a.row0, a.steps, multiply);
         }
         if (a.flush == 0)
             #pragma GCC unroll 4

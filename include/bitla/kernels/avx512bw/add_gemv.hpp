@@ -54,6 +54,28 @@ struct Avx512AddGemv {
         else return lo;
     }
 
+    /// The grouped epilogue of one superblock (groups g0 .. g0 + 15): with take(j) row j's 16
+    /// chunk sums (its accumulators then cleared), y[j] += s'·c + u'·xs, one group per lane.
+    template <int NR, class Take>
+    static BITLA_ALWAYS_INLINE void add_groups(const AddLayout& l, const AddRowsArgs& r, const std::uint8_t* p0,
+                                               std::size_t g0, __m512 (&y)[NR], Take&& take) noexcept {
+        const std::size_t groups = l.groups;
+        const __mmask16 km = g0 + 16 <= groups ? static_cast<__mmask16>(0xffff)
+                             : g0 >= groups    ? static_cast<__mmask16>(0)
+                                               : static_cast<__mmask16>((1u << (groups - g0)) - 1u);
+        const __m512 xs = _mm512_maskz_loadu_ps(km, r.xs + g0);
+        // 16 fp16 values start at a multiple of 32 bytes: inside one 64-byte block.
+        const std::uint8_t* sp = p0 + l.phys(l.scale_offset() + 2 * g0);
+        const std::uint8_t* up = p0 + l.phys(l.zero_offset() + 2 * g0);
+        for (int j = 0; j < NR; ++j) {
+            const __m512i v = take(j);
+            const __m512 sv = _mm512_maskz_cvtph_ps(0xffff, _mm256_maskz_loadu_epi16(km, sp + 64 * j));
+            const __m512 uv = _mm512_maskz_cvtph_ps(0xffff, _mm256_maskz_loadu_epi16(km, up + 64 * j));
+            y[j] = _mm512_fmadd_ps(_mm512_maskz_cvtepi32_ps(0xffff, v), sv, y[j]);
+            y[j] = _mm512_fmadd_ps(uv, xs, y[j]);
+        }
+    }
+
     template <AddCodes C, int NR, bool Wide>
     static BITLA_ALWAYS_INLINE void gemv_tile(const AddLayout& l, const AddRowsArgs& r, std::size_t n) noexcept {
         const std::int8_t* x = r.x;
@@ -68,7 +90,7 @@ struct Avx512AddGemv {
             lo[j] = hi[j] = c[j] = _mm512_setzero_si512(), y[j] = _mm512_setzero_ps();
         const bool grouped = r.out_f != nullptr;
         // Steps per flush unit: a superblock (grouped) or the whole row.
-        const std::size_t per = grouped ? l.flush_steps() : l.steps, groups = l.groups;
+        const std::size_t per = grouped ? l.flush_steps() : l.steps;
         const __m512i one = _mm512_set1_epi8(1), two = _mm512_set1_epi8(2);
         const __m512i m3 = _mm512_set1_epi8(3), m12 = _mm512_set1_epi8(12);
         const __m512i t86 = _mm512_set1_epi8(static_cast<char>(86)), t171 = _mm512_set1_epi8(static_cast<char>(171));
@@ -100,15 +122,6 @@ struct Avx512AddGemv {
                         hi[j] = K::dp(hi[j], _mm512_and_si512(cv, m12), x1);
                         lo[j] = K::dp(lo[j], _mm512_and_si512(h, m3), x2);
                         hi[j] = K::dp(hi[j], _mm512_and_si512(h, m12), x3);
-                    }
-                }
-            } else if constexpr (C == AddCodes::bits) {
-                for (std::size_t t = s0; t < s1; ++t) {
-                    const __m512i xv = _mm512_load_si512(x + 64 * t);
-                    const std::uint8_t* blk = code + t / 8 * bs + 8 * (t % 8);
-                    for (int j = 0; j < NR; ++j) {
-                        if (t % 8 == 0) prefetch();
-                        lo[j] = K::dp(lo[j], _mm512_maskz_mov_epi8(K::mask_at(blk + 64 * j), one), xv);
                     }
                 }
             } else {
@@ -143,128 +156,123 @@ struct Avx512AddGemv {
                     step(x + 64 * t);
                 }
             }
-            if (grouped) {  // 16 chunk sums per row = 16 groups: y += s'·c + u'·xs
-                const __mmask16 km = g0 + 16 <= groups ? static_cast<__mmask16>(0xffff)
-                                     : g0 >= groups    ? static_cast<__mmask16>(0)
-                                                       : static_cast<__mmask16>((1u << (groups - g0)) - 1u);
-                const __m512 xs = _mm512_maskz_loadu_ps(km, r.xs + g0);
-                // 16 fp16 values start at a multiple of 32 bytes: inside one 64-byte block.
-                const std::uint8_t* sp = p0 + l.phys(l.scale_offset() + 2 * g0);
-                const std::uint8_t* up = p0 + l.phys(l.zero_offset() + 2 * g0);
-                for (int j = 0; j < NR; ++j) {
+            if (grouped)
+                add_groups(l, r, p0, g0, y, [&](int j) __attribute__((always_inline)) {
                     const __m512i v = combine<C, Wide>(lo[j], hi[j]);
                     lo[j] = hi[j] = _mm512_setzero_si512();
-                    const __m512 sv = _mm512_maskz_cvtph_ps(0xffff, _mm256_maskz_loadu_epi16(km, sp + 64 * j));
-                    const __m512 uv = _mm512_maskz_cvtph_ps(0xffff, _mm256_maskz_loadu_epi16(km, up + 64 * j));
-                    y[j] = _mm512_fmadd_ps(_mm512_maskz_cvtepi32_ps(0xffff, v), sv, y[j]);
-                    y[j] = _mm512_fmadd_ps(uv, xs, y[j]);
-                }
-            }
+                    return v;
+                });
         }
         if constexpr (stream)  // the panel's metadata blocks: keep the stream ahead whole
             for (const std::uint8_t* end = p0 + prefetch_bytes + 8 * l.row_bytes; pf < end; pf += 64)
                 prefetch_line(pf);
         const std::size_t o = n - r.first;
-        if (grouped) {
-            if constexpr (NR == 8) _mm256_storeu_ps(r.out_f + o, K::hsum8_ps(y));
-            else
-                for (int j = 0; j < NR; ++j) r.out_f[o + static_cast<std::size_t>(j)] = K::hsum_ps(y[j]);
-            return;
-        }
+        if (grouped) return store_sums(y, r.out_f + o);
         for (int j = 0; j < NR; ++j) lo[j] = combine<C, Wide>(lo[j], hi[j]);
         store_sums(lo, r.out_i + o);
     }
 
-    /// out[j] = the sum of v[j]'s lanes: one transposing reduction for a whole panel.
+    /// out[j] = the sum of v[j]'s lanes (int32 or float): one transposing reduction for a
+    /// whole panel.
     template <int NR>
     static BITLA_ALWAYS_INLINE void store_sums(const __m512i (&v)[NR], std::int32_t* out) noexcept {
         if constexpr (NR == 8) _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), K::hsum8(v));
         else
             for (int j = 0; j < NR; ++j) out[j] = K::hsum(v[j]);
     }
-
-    /// Bits codes, ungrouped, with bit-sliced activations (core/add_layout.hpp, r.xb): one
-    /// 64-byte load per 512 weights and row; bit i of every byte pairs with the activations
-    /// xb[64 i ..]. With GFNI (the avx512_vnni level) one vgf2p8affineqb moves bit i to bit
-    /// 0 (codes 0/1) for each of bits 1..7 (bit 0: an and): 8 selects + 8 dot products per
-    /// 512 weights and row, all 8 rows' blocks held in registers while the 8 activation
-    /// vectors are loaded once. Without it, c, c >> 2, c >> 4, c >> 6 (three shifts) each
-    /// and-ed with 1 (bit 2h: codes 0/1, into lo) and 2 (bit 2h + 1: codes 0/2, into hi,
-    /// halved exactly at the end). Both forms run at 36-38 GB/s from the L3 in the harness
-    /// (one thread, Zen 4, GCC 12): the GFNI form is kept, 0-3% ahead. (Until session 6 both
-    /// lost a fifth of the tile to the per-row horizontal sums; see Avx512Reduce::hsum8.)
     template <int NR>
+    static BITLA_ALWAYS_INLINE void store_sums(const __m512 (&v)[NR], float* out) noexcept {
+        if constexpr (NR == 8) _mm256_storeu_ps(out, K::hsum8_ps(v));
+        else
+            for (int j = 0; j < NR; ++j) out[j] = K::hsum_ps(v[j]);
+    }
+
+    /// Bits codes (stored per panel, core/add_layout.hpp): step t's 64-byte block holds the
+    /// codes of all the panel's rows, row r's in bit r. A tile of NR rows from panel row r0
+    /// loads the block once per step and multiplies c & 2^(r0 + j), which is 2^(r0 + j)·q,
+    /// straight into row j's accumulator (vpdpbusd, exact: |sum| <= 2^16 per step and lane, so
+    /// rows up to `scaled_steps` steps),
+    /// shifting each sum right by r0 + j (exactly) at a flush: one AND and one dot product
+    /// per 64 weights and row. Two accumulators per row (even and odd steps) ungrouped, one
+    /// grouped (its 8 float sums take the registers). Rows longer than `scaled_steps` take
+    /// min(c & 2^r, 1) instead (codes 0/1: no growth). From the L3, one thread, Zen 4: 45-52
+    /// GB/s against 36-40 for the earlier row-major bits, whose select took a GFNI affine or
+    /// shifts per 64 weights (and bit-sliced activations) with port pressure on vpdpbusd.
+    static constexpr std::size_t scaled_steps = 0x7fffffff / (4 * 128 * 128);
+
+    template <int NR, bool Scaled>
     static BITLA_ALWAYS_INLINE void gemv_bits_tile(const AddLayout& l, const AddRowsArgs& r, std::size_t n) noexcept {
-        const std::int8_t* xb = r.xb;
         const std::uint8_t* p0 = r.w + l.row_offset(n);
-        const std::size_t bs = l.block_stride();
-        const std::uint8_t* code = p0 + l.phys(l.code_offset());
+        const std::size_t r0 = NR == 8 ? 0 : n % l.panel;  // 8-row tiles start a panel
+        const std::uint8_t* code = p0 + l.bits_block(r0, 0);  // step t's block at code + 64 t
         constexpr bool stream = NR == 8;
         const std::uint8_t* pf = p0 + prefetch_bytes;
-        __m512i lo[NR], hi[NR];
-        for (int j = 0; j < NR; ++j) lo[j] = hi[j] = _mm512_setzero_si512();
-        const __m512i one = _mm512_set1_epi8(1), two = _mm512_set1_epi8(2);
-        const auto prefetch = [&]() __attribute__((always_inline)) {  // one line per code block read
+        const bool grouped = r.out_f != nullptr;
+        const std::size_t per = grouped ? l.flush_steps() : l.steps;
+        __m512i lo[NR], hi[NR], bit[NR];
+        __m512 y[NR];
+        for (int j = 0; j < NR; ++j) {
+            lo[j] = hi[j] = _mm512_setzero_si512(), y[j] = _mm512_setzero_ps();
+            bit[j] = _mm512_set1_epi8(static_cast<char>(1u << (r0 + static_cast<std::size_t>(j))));
+        }
+        const __m512i one = _mm512_set1_epi8(1);
+        const auto select = [&](__m512i c, int j) __attribute__((always_inline)) {
+            const __m512i q = _mm512_and_si512(c, bit[j]);
+            if constexpr (Scaled) return q;
+            else return _mm512_min_epu8(q, one);
+        };
+        const auto sum = [&](int j) __attribute__((always_inline)) {  // the row's exact sum so far
+            const __m512i v = grouped ? lo[j] : _mm512_add_epi32(lo[j], hi[j]);
+            if constexpr (Scaled) return _mm512_maskz_srai_epi32(0xffff, v, static_cast<unsigned>(r0 + static_cast<std::size_t>(j)));
+            else return v;
+        };
+        const auto prefetch = [&]() __attribute__((always_inline)) {  // one line per block read
             if constexpr (stream) {
-                _mm_prefetch(reinterpret_cast<const char*>(pf), _MM_HINT_T0);
+                if (grouped) _mm_prefetch(reinterpret_cast<const char*>(pf), _MM_HINT_NTA);
+                else _mm_prefetch(reinterpret_cast<const char*>(pf), _MM_HINT_T0);
                 pf += 64;
             }
         };
-        const std::size_t blocks = l.steps / 8;  // steps: a multiple of 16 (lane 64)
-        for (std::size_t b = 0; b < blocks; ++b) {
-            const std::int8_t* xp = xb + 512 * b;
-            const std::uint8_t* blk = code + b * bs;
-            if constexpr (K::vnni) {
-                __m512i c[NR];
-                for (int j = 0; j < NR; ++j) {
+        for (std::size_t s0 = 0, g0 = 0; s0 < l.steps; s0 += per, g0 += 16) {
+            if (!grouped) {  // per (all steps) is a multiple of 16
+                for (std::size_t t = s0; t < s0 + per; t += 2) {
                     prefetch();
-                    c[j] = _mm512_load_si512(blk + 64 * j);
-                }
-                const __m512i x0 = _mm512_load_si512(xp);
-                for (int j = 0; j < NR; ++j) lo[j] = K::dp(lo[j], _mm512_and_si512(c[j], one), x0);
-                // Bit i of each byte to bit 0: the affine matrix's byte 7 (output bit 0) is 1 << i.
-                const auto select = [&]<int I>() __attribute__((always_inline)) {
-                    __m512i m = _mm512_set1_epi64(static_cast<long long>(std::uint64_t{1} << (56 + I)));
-                    __asm__("" : "+v"(m));  // one register, not a memory operand per row
-                    const __m512i xv = _mm512_load_si512(xp + 64 * I);
+                    prefetch();
+                    const __m512i c0 = _mm512_load_si512(code + 64 * t), c1 = _mm512_load_si512(code + 64 * t + 64);
+                    const __m512i x0 = _mm512_load_si512(r.x + 64 * t), x1 = _mm512_load_si512(r.x + 64 * t + 64);
                     for (int j = 0; j < NR; ++j) {
-                        __m512i& acc = I % 2 != 0 ? hi[j] : lo[j];
-                        acc = K::dp(acc, _mm512_gf2p8affine_epi64_epi8(c[j], m, 0), xv);
+                        lo[j] = K::dp(lo[j], select(c0, j), x0);
+                        hi[j] = K::dp(hi[j], select(c1, j), x1);
                     }
-                };
-                [&]<int... I>(std::integer_sequence<int, I...>) __attribute__((always_inline)) {
-                    (select.template operator()<I + 1>(), ...);
-                }(std::make_integer_sequence<int, 7>{});
-            } else {
-                __m512i xv[8];
-                for (int i = 0; i < 8; ++i) xv[i] = _mm512_load_si512(xp + 64 * i);
-                for (int j = 0; j < NR; ++j) {
-                    prefetch();
-                    const __m512i c = _mm512_load_si512(blk + 64 * j);
-                    const __m512i c2 = _mm512_srli_epi16(c, 2), c4 = _mm512_srli_epi16(c, 4), c6 = _mm512_srli_epi16(c, 6);
-                    lo[j] = K::dp(lo[j], _mm512_and_si512(c, one), xv[0]);
-                    hi[j] = K::dp(hi[j], _mm512_and_si512(c, two), xv[1]);
-                    lo[j] = K::dp(lo[j], _mm512_and_si512(c2, one), xv[2]);
-                    hi[j] = K::dp(hi[j], _mm512_and_si512(c2, two), xv[3]);
-                    lo[j] = K::dp(lo[j], _mm512_and_si512(c4, one), xv[4]);
-                    hi[j] = K::dp(hi[j], _mm512_and_si512(c4, two), xv[5]);
-                    lo[j] = K::dp(lo[j], _mm512_and_si512(c6, one), xv[6]);
-                    hi[j] = K::dp(hi[j], _mm512_and_si512(c6, two), xv[7]);
                 }
+                continue;
             }
+            for (std::size_t t = s0; t < s0 + per; ++t) {
+                prefetch();
+                const __m512i c = _mm512_load_si512(code + 64 * t), xv = _mm512_load_si512(r.x + 64 * t);
+                for (int j = 0; j < NR; ++j) lo[j] = K::dp(lo[j], select(c, j), xv);
+            }
+            add_groups(l, r, p0, g0, y, [&](int j) __attribute__((always_inline)) {
+                const __m512i v = sum(j);
+                lo[j] = _mm512_setzero_si512();
+                return v;
+            });
         }
-        // GFNI: hi holds codes 0/1 like lo; the shift form's hi holds 0/2.
-        constexpr int hi_shift = K::vnni ? 0 : 1;
-        for (int j = 0; j < NR; ++j) lo[j] = _mm512_add_epi32(lo[j], _mm512_maskz_srai_epi32(0xffff, hi[j], hi_shift));
-        store_sums(lo, r.out_i + (n - r.first));
+        if constexpr (stream)  // the panel's metadata blocks: keep the stream ahead whole
+            while (pf < p0 + prefetch_bytes + 8 * l.row_bytes) prefetch();
+        const std::size_t o = n - r.first;
+        if (grouped) return store_sums(y, r.out_f + o);
+        for (int j = 0; j < NR; ++j) lo[j] = sum(j);
+        store_sums(lo, r.out_i + o);
     }
 
     /// Rows up to the first panel boundary one at a time, whole panels as 8-row tiles, the
     /// rest as 4-, 2- and 1-row tiles (all inside one panel).
-    template <AddCodes C, bool Sliced = false, bool Wide = false>
+    /// Wide: base3's two-sum form; for bits, the scaled form (gemv_bits_tile).
+    template <AddCodes C, bool Wide = false>
     static void gemv_rows(const AddLayout& l, const AddRowsArgs& r) noexcept {
         const auto tile = [&]<int NR>(std::size_t n) __attribute__((always_inline)) {
-            if constexpr (Sliced) gemv_bits_tile<NR>(l, r, n);
+            if constexpr (C == AddCodes::bits) gemv_bits_tile<NR, Wide>(l, r, n);
             else gemv_tile<C, NR, Wide>(l, r, n);
         };
         std::size_t n = r.first;
@@ -280,16 +288,15 @@ struct Avx512AddGemv {
         if (l.panel != 8) return GenericAdd<Arch>::gemv_i8(l, r);
         switch (l.codes) {
             case AddCodes::bits:
-                if (r.xb != nullptr && r.out_f == nullptr && l.groups == 0 && l.lane == 64)
-                    return gemv_rows<AddCodes::bits, true>(l, r);
-                return gemv_rows<AddCodes::bits>(l, r);
+                if (r.out_f != nullptr || l.steps <= scaled_steps) return gemv_rows<AddCodes::bits, true>(l, r);
+                return gemv_rows<AddCodes::bits, false>(l, r);
             case AddCodes::code2: return gemv_rows<AddCodes::code2>(l, r);
             case AddCodes::base3:
                 // Wide sums need 3·Σ b·x (|.| <= 3·4·255·128 per lane and step) to fit int32
                 // until a flush: a superblock (grouped) or the whole row.
                 if constexpr (K::vnni)
                     if ((l.groups != 0 ? l.flush_steps() : l.steps) <= wide_base3_steps)
-                        return gemv_rows<AddCodes::base3, false, true>(l, r);
+                        return gemv_rows<AddCodes::base3, true>(l, r);
                 return gemv_rows<AddCodes::base3>(l, r);
             case AddCodes::planes: return GenericAdd<Arch>::gemv_i8(l, r);  // not gemv_supported
         }

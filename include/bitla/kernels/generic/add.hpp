@@ -15,11 +15,12 @@ namespace bitla::inline v0::kernels {
 
 template <class Arch>
 struct GenericAdd {
-    /// The code of byte p of step T of one packed row (w: the row's pointer).
-    static int code(const AddLayout& l, const std::uint8_t* w, std::size_t t, std::size_t p) noexcept {
+    /// The code of byte p of step T of one packed row (w: the row's pointer, r: its row
+    /// within its panel, which bits codes need: they are stored per panel).
+    static int code(const AddLayout& l, const std::uint8_t* w, std::size_t r, std::size_t t, std::size_t p) noexcept {
         const auto at = [&](std::size_t o) { return w[l.phys(l.code_offset() + o)]; };
         switch (l.codes) {
-            case AddCodes::bits: return (at(8 * t + p / 8) >> (p % 8)) & 1;
+            case AddCodes::bits: return (w[l.bits_block(r, t) + static_cast<std::ptrdiff_t>(p)] >> r) & 1;
             case AddCodes::code2: return (at(64 * (t / 4) + p) >> (2 * (t % 4))) & 3;
             case AddCodes::base3: return base3::trit(at(64 * (t / 5) + p), static_cast<int>(t % 5));
             case AddCodes::planes: {
@@ -40,12 +41,13 @@ struct GenericAdd {
             for (int j = 0; j < a.n; ++j) {
                 const T* xi = x + static_cast<std::size_t>(i) * a.x_stride;
                 const std::uint8_t* wj = a.w + static_cast<std::size_t>(j) * a.w_stride;
+                const std::size_t rj = a.row0 + static_cast<std::size_t>(j);
                 Acc* o = out + static_cast<std::size_t>(i) * a.out_m + static_cast<std::size_t>(j) * a.out_n;
                 Acc lanes[16] = {};
                 std::size_t since = 0, block = 0;
                 for (std::size_t t = 0; t < a.steps; ++t) {
                     for (std::size_t p = 0; p < 64; ++p) {
-                        const int q = code(l, wj, t, p);
+                        const int q = code(l, wj, rj, t, p);
                         if (q != 0) lanes[p / 4] += static_cast<Acc>(q) * static_cast<Acc>(xi[64 * t + p]);
                     }
                     if (a.flush != 0 && ++since == a.flush) {
@@ -85,7 +87,7 @@ struct GenericAdd {
                 std::int32_t lanes[16] = {};
                 for (std::size_t t = s0; t < s0 + per; ++t)
                     for (std::size_t p = 0; p < 64; ++p) {
-                        const int q = code(l, w, t, p);
+                        const int q = code(l, w, (r.first + n) % l.panel, t, p);
                         if (q != 0) lanes[p / 4] += q * r.x[64 * t + p];
                     }
                 if (!grouped) {
