@@ -190,10 +190,9 @@ struct Avx512AddGemv {
     /// Bits codes (stored per panel, core/add_layout.hpp): step t's 64-byte block holds the
     /// codes of all the panel's rows, row r's in bit r. A tile of NR rows from panel row r0
     /// loads the block once per step and multiplies c & 2^(r0 + j), which is 2^(r0 + j)·q,
-    /// straight into row j's accumulator (vpdpbusd, exact: |sum| <= 2^16 per step and lane, so
-    /// rows up to `scaled_steps` steps),
-    /// shifting each sum right by r0 + j (exactly) at a flush: one AND and one dot product
-    /// per 64 weights and row. Two accumulators per row (even and odd steps) ungrouped, one
+    /// straight into row j's accumulator (vpdpbusd, exact: |sum| <= 2^16 per step and lane,
+    /// so rows up to `scaled_steps` steps), shifting each sum right by r0 + j (exactly) at a
+    /// flush: one AND and one dot product per 64 weights and row. Two accumulators per row (even and odd steps) ungrouped, one
     /// grouped (its 8 float sums take the registers). Rows longer than `scaled_steps` take
     /// min(c & 2^r, 1) instead (codes 0/1: no growth). From the L3, one thread, Zen 4: 45-52
     /// GB/s against 36-40 for the earlier row-major bits, whose select took a GFNI affine or
