@@ -1,7 +1,7 @@
 // bitla/gemm/add_activations.hpp — the activation side of the add-only products: one call's
 // activations permuted into the weights' step order (core/add_layout.hpp), with their exact
-// group sums. Made by `prepare` (gemm/add.hpp),
-// read by any number of `gemm_rows` calls from any threads.
+// group sums. Made by `prepare` (gemm/add.hpp), read by any number of `gemm_rows` calls from
+// any threads.
 #pragma once
 
 #include <algorithm>

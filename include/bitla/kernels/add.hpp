@@ -14,8 +14,9 @@
 // order by the driver (x + i·x_stride elements); q_j(T, p) is the code of weight row j in
 // the layout's format: its logical row byte o is at w + j·w_stride + l.phys(o) (rows of a
 // tile lie in one panel, core/add_layout.hpp: w_stride = 64), except bits codes, which
-// are stored per panel: bit row0 + j of the block at w + j·w_stride + l.bits_block(row0 + j, T). int8 sums are int32 and exact (the driver
-// bounds K); float sums are float, in an order each ISA chooses.
+// are stored per panel: bit row0 + j of the block at w + j·w_stride + l.bits_block(row0 + j,
+// T). int8 sums are int32 and exact (the driver bounds K); float sums are float, in an order
+// each ISA chooses.
 //
 //   dot_i8   u8·s8 dot products: vpdpbusd (VNNI) or vpmaddubsw + vpmaddwd
 //   add_i8   multiplication-free: the codes' bit-planes as masks, masked int16 adds

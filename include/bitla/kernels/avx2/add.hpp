@@ -8,9 +8,9 @@
 // every 16 steps (16·768 < 2^15) and at every superblock flush.
 //
 // Decoding per step and half: bits: the panel's step block (core/add_layout.hpp) and with
-// the row's bit, min with 1: two ops; code2: one
-// load per 4 steps, shift + and; base3: one load per 5 steps, trit = (b >= 86) + (b >= 171)
-// as two unsigned max/compare pairs subtracted from 0, then b = 3b mod 256 (two adds).
+// the row's bit, min with 1: two ops; code2: one load per 4 steps, shift + and; base3: one
+// load per 5 steps, trit = (b >= 86) + (b >= 171) as two unsigned max/compare pairs
+// subtracted from 0, then b = 3b mod 256 (two adds).
 // n-bit planes (3..8 bits) use the generic kernel.
 //
 //   dot_i8   tiles up to 2 x 2 (mr = nr = 2: 8 int16 accumulators, the codes' state, x)
@@ -44,7 +44,8 @@ struct Avx2Add {
     /// 64-byte block being consumed; for bits, the panel's step-0 block and the row's bit.
     struct Row {
         const std::uint8_t* code = nullptr;  ///< logical code byte 0 of the row (bits: the panel's block 0)
-        __m256i c[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};  ///< bits: c[0] = the row's bit
+        __m256i c[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
+        __m256i bit = _mm256_setzero_si256();  ///< bits: the row's bit in every byte
     };
 
     /// The decoder state of the row at w, row r of its panel.
@@ -52,7 +53,7 @@ struct Avx2Add {
         Row row;
         if (l.codes == AddCodes::bits) {
             row.code = w + l.bits_block(r, 0);
-            row.c[0] = _mm256_set1_epi8(static_cast<char>(1u << r));
+            row.bit = _mm256_set1_epi8(static_cast<char>(1u << r));
         } else {
             row.code = w + l.phys(l.code_offset());
         }
@@ -72,7 +73,7 @@ struct Avx2Add {
         if constexpr (C == AddCodes::bits) {
             for (int h = 0; h < 2; ++h) {
                 const __m256i c = _mm256_load_si256(reinterpret_cast<const __m256i*>(r.code + 64 * t + 32 * h));
-                q[h] = _mm256_min_epu8(_mm256_and_si256(c, r.c[0]), k.one);
+                q[h] = _mm256_min_epu8(_mm256_and_si256(c, r.bit), k.one);
             }
         } else if constexpr (C == AddCodes::code2) {
             const unsigned s = static_cast<unsigned>(t % 4);

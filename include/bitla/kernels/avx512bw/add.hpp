@@ -67,6 +67,10 @@ struct Avx512Add : Avx512Reduce<Arch> {
         }
         else return _mm512_add_epi32(acc, _mm512_madd_epi16(_mm512_maddubs_epi16(q, x), _mm512_set1_epi16(1)));
     }
+    /// Bits codes: the bit of a panel's row r in every byte (core/add_layout.hpp).
+    static BITLA_ALWAYS_INLINE __m512i row_bit(std::size_t r) noexcept {
+        return _mm512_set1_epi8(static_cast<char>(1u << r));
+    }
     static BITLA_ALWAYS_INLINE __mmask64 mask_at(const std::uint8_t* p) noexcept {
         std::uint64_t v;
         std::memcpy(&v, p, 8);
@@ -93,11 +97,11 @@ struct Avx512Add : Avx512Reduce<Arch> {
                                                   std::size_t row0, std::size_t steps, Step&& step) noexcept {
         const __m512i one = _mm512_set1_epi8(1), two = _mm512_set1_epi8(2), three = _mm512_set1_epi8(3);
         const __m512i t86 = _mm512_set1_epi8(static_cast<char>(86)), t171 = _mm512_set1_epi8(static_cast<char>(171));
-        [[maybe_unused]] const std::size_t cp = l.phys(l.code_offset()), bs = l.block_stride();
+        [[maybe_unused]] const std::size_t cp = l.phys(l.code_offset()), bs = l.block_stride();  // code2, base3
         if constexpr (C == AddCodes::bits) {
             const std::uint8_t* panel = w[0] + l.bits_block(row0, 0);
             __m512i bit[NR];
-            for (int j = 0; j < NR; ++j) bit[j] = _mm512_set1_epi8(static_cast<char>(1u << (row0 + static_cast<std::size_t>(j))));
+            for (int j = 0; j < NR; ++j) bit[j] = row_bit(row0 + static_cast<std::size_t>(j));
             for (std::size_t t = 0; t < steps; ++t) {
                 const __m512i c = _mm512_load_si512(panel + 64 * t);
                 __m512i q[NR];
@@ -254,7 +258,7 @@ struct Avx512Add : Avx512Reduce<Arch> {
         if constexpr (C == AddCodes::bits) {
             const std::uint8_t* panel = w[0] + l.bits_block(a.row0, 0);
             __m512i bit[NR];
-            for (int j = 0; j < NR; ++j) bit[j] = _mm512_set1_epi8(static_cast<char>(1u << (a.row0 + static_cast<std::size_t>(j))));
+            for (int j = 0; j < NR; ++j) bit[j] = row_bit(a.row0 + static_cast<std::size_t>(j));
             for (std::size_t t = 0; t < a.steps; ++t) {
                 const __m512i c = _mm512_load_si512(panel + 64 * t);
                 for (int j = 0; j < NR; ++j) k1[j] = _mm512_test_epi8_mask(c, bit[j]), k2[j] = 0;

@@ -31,8 +31,9 @@ struct Avx512AddF32 {
     // larger tiles), fp32 accumulators acc[i][j][v] for the 4 registers v of a step (floats
     // 16v .. 16v+15); a weight row's step is decoded once for all MR activation rows.
     // bits: x added under the row's bit of each 16 bytes of the step's panel block (one
-    // 128-bit test and one masked add per 16 weights and row); other codes: the step's code bytes (Avx512Add::for_each_step) widened to
-    // floats and multiplied in (vpmovzxbd, vcvtdq2ps, vfmadd). At a superblock flush, float
+    // 128-bit test and one masked add per 16 weights and row); other codes: the step's code
+    // bytes (Avx512Add::for_each_step) widened to floats and multiplied in (vpmovzxbd,
+    // vcvtdq2ps, vfmadd). At a superblock flush, float
     // lane i of register v belongs to dword lane 4v + i/4 (core/add_layout.hpp), so each
     // chunk sum is a sum of four float lanes.
 

@@ -54,6 +54,32 @@ struct Avx512AddGemv {
         else return lo;
     }
 
+    /// The prefetch stream of a tile: for a whole panel (On), one line `prefetch_bytes` ahead
+    /// per 64-byte block the tile reads, and at its end (finish) the lines over the panel's
+    /// metadata blocks, so the stream ahead is covered without gaps. Grouped tiles (HQQ)
+    /// prefetch non-temporally: +3–7% on HQQ g64 in 4 of 4 same-process A/B runs against T0
+    /// (384 MiB, one thread; +2–4% on two); ternary 2-bit within noise, base-3 a little
+    /// slower, so the others keep T0.
+    template <bool On>
+    struct Prefetch {
+        const std::uint8_t* p0;
+        const std::uint8_t* pf;
+        bool nta;
+        BITLA_ALWAYS_INLINE Prefetch(const std::uint8_t* panel, bool grouped) noexcept
+            : p0(panel), pf(panel + prefetch_bytes), nta(grouped) {}
+        BITLA_ALWAYS_INLINE void next() noexcept {
+            if constexpr (On) {
+                if (nta) _mm_prefetch(reinterpret_cast<const char*>(pf), _MM_HINT_NTA);
+                else _mm_prefetch(reinterpret_cast<const char*>(pf), _MM_HINT_T0);
+                pf += 64;
+            }
+        }
+        BITLA_ALWAYS_INLINE void finish(const AddLayout& l) noexcept {
+            if constexpr (On)
+                while (pf < p0 + prefetch_bytes + 8 * l.row_bytes) next();
+        }
+    };
+
     /// The grouped epilogue of one superblock (groups g0 .. g0 + 15): with take(j) row j's 16
     /// chunk sums (its accumulators then cleared), y[j] += s'·c + u'·xs, one group per lane.
     template <int NR, class Take>
@@ -82,31 +108,17 @@ struct Avx512AddGemv {
         const std::uint8_t* p0 = r.w + l.row_offset(n);  // row j at p0 + 64 j
         const std::size_t bs = l.block_stride(), cp = l.phys(l.code_offset());
         const std::uint8_t* code = p0 + cp;               // code block b of row j at code + b·bs + 64 j
-        constexpr bool stream = NR == 8;                   // a whole panel: prefetch the storage ahead
-        const std::uint8_t* pf = p0 + prefetch_bytes;
         __m512i lo[NR], hi[NR], c[NR];
         __m512 y[NR];
         for (int j = 0; j < NR; ++j)
             lo[j] = hi[j] = c[j] = _mm512_setzero_si512(), y[j] = _mm512_setzero_ps();
         const bool grouped = r.out_f != nullptr;
+        Prefetch<NR == 8> ahead(p0, grouped);  // a whole panel: prefetch the storage ahead
         // Steps per flush unit: a superblock (grouped) or the whole row.
         const std::size_t per = grouped ? l.flush_steps() : l.steps;
         const __m512i one = _mm512_set1_epi8(1), two = _mm512_set1_epi8(2);
         const __m512i m3 = _mm512_set1_epi8(3), m12 = _mm512_set1_epi8(12);
         const __m512i t86 = _mm512_set1_epi8(static_cast<char>(86)), t171 = _mm512_set1_epi8(static_cast<char>(171));
-        // Grouped tiles (HQQ) prefetch non-temporally: +3–7% on HQQ g64 in 4 of 4 same-process
-        // A/B runs against T0 (384 MiB, one thread; +2–4% on two); ternary 2-bit within
-        // noise, base-3 a little slower, so the others keep T0.
-        const auto prefetch_line = [grouped](const std::uint8_t* a) __attribute__((always_inline)) {
-            if (grouped) _mm_prefetch(reinterpret_cast<const char*>(a), _MM_HINT_NTA);
-            else _mm_prefetch(reinterpret_cast<const char*>(a), _MM_HINT_T0);
-        };
-        const auto prefetch = [&]() __attribute__((always_inline)) {
-            if constexpr (stream) {
-                prefetch_line(pf);
-                pf += 64;
-            }
-        };
         for (std::size_t s0 = 0, g0 = 0; s0 < l.steps; s0 += per, g0 += 16) {
             const std::size_t s1 = s0 + per;
             if constexpr (C == AddCodes::code2) {  // per is a multiple of 4 (gemv_supported)
@@ -115,7 +127,7 @@ struct Avx512AddGemv {
                     const __m512i x0 = _mm512_load_si512(x + 64 * t0), x1 = _mm512_load_si512(x + 64 * t0 + 64);
                     const __m512i x2 = _mm512_load_si512(x + 64 * t0 + 128), x3 = _mm512_load_si512(x + 64 * t0 + 192);
                     for (int j = 0; j < NR; ++j) {
-                        prefetch();
+                        ahead.next();
                         const __m512i cv = _mm512_load_si512(blk + 64 * j);
                         const __m512i h = _mm512_srli_epi16(cv, 4);
                         lo[j] = K::dp(lo[j], _mm512_and_si512(cv, m3), x0);
@@ -139,7 +151,7 @@ struct Avx512AddGemv {
                 };
                 const auto load = [&](std::size_t blk5) __attribute__((always_inline)) {
                     for (int j = 0; j < NR; ++j) {
-                        prefetch();
+                        ahead.next();
                         c[j] = _mm512_load_si512(code + blk5 * bs + 64 * j);
                     }
                 };
@@ -163,9 +175,7 @@ struct Avx512AddGemv {
                     return v;
                 });
         }
-        if constexpr (stream)  // the panel's metadata blocks: keep the stream ahead whole
-            for (const std::uint8_t* end = p0 + prefetch_bytes + 8 * l.row_bytes; pf < end; pf += 64)
-                prefetch_line(pf);
+        ahead.finish(l);
         const std::size_t o = n - r.first;
         if (grouped) return store_sums(y, r.out_f + o);
         for (int j = 0; j < NR; ++j) lo[j] = combine<C, Wide>(lo[j], hi[j]);
@@ -192,9 +202,9 @@ struct Avx512AddGemv {
     /// loads the block once per step and multiplies c & 2^(r0 + j), which is 2^(r0 + j)·q,
     /// straight into row j's accumulator (vpdpbusd, exact: |sum| <= 2^16 per step and lane,
     /// so rows up to `scaled_steps` steps), shifting each sum right by r0 + j (exactly) at a
-    /// flush: one AND and one dot product per 64 weights and row. Two accumulators per row (even and odd steps) ungrouped, one
-    /// grouped (its 8 float sums take the registers). Rows longer than `scaled_steps` take
-    /// min(c & 2^r, 1) instead (codes 0/1: no growth). From the L3, one thread, Zen 4: 45-52
+    /// flush: one AND and one dot product per 64 weights and row. Two accumulators per row
+    /// (even and odd steps) ungrouped, one grouped (its 8 float sums take the registers).
+    /// Rows longer than `scaled_steps` take min(c & 2^r, 1) instead (codes 0/1: no growth). From the L3, one thread, Zen 4: 45-52
     /// GB/s against 36-40 for the earlier row-major bits, whose select took a GFNI affine or
     /// shifts per 64 weights (and bit-sliced activations) with port pressure on vpdpbusd.
     static constexpr std::size_t scaled_steps = 0x7fffffff / (4 * 128 * 128);
@@ -204,15 +214,14 @@ struct Avx512AddGemv {
         const std::uint8_t* p0 = r.w + l.row_offset(n);
         const std::size_t r0 = NR == 8 ? 0 : n % l.panel;  // 8-row tiles start a panel
         const std::uint8_t* code = p0 + l.bits_block(r0, 0);  // step t's block at code + 64 t
-        constexpr bool stream = NR == 8;
-        const std::uint8_t* pf = p0 + prefetch_bytes;
         const bool grouped = r.out_f != nullptr;
+        Prefetch<NR == 8> ahead(p0, grouped);
         const std::size_t per = grouped ? l.flush_steps() : l.steps;
         __m512i lo[NR], hi[NR], bit[NR];
         __m512 y[NR];
         for (int j = 0; j < NR; ++j) {
             lo[j] = hi[j] = _mm512_setzero_si512(), y[j] = _mm512_setzero_ps();
-            bit[j] = _mm512_set1_epi8(static_cast<char>(1u << (r0 + static_cast<std::size_t>(j))));
+            bit[j] = K::row_bit(r0 + static_cast<std::size_t>(j));
         }
         const __m512i one = _mm512_set1_epi8(1);
         const auto select = [&](__m512i c, int j) __attribute__((always_inline)) {
@@ -220,23 +229,16 @@ struct Avx512AddGemv {
             if constexpr (Scaled) return q;
             else return _mm512_min_epu8(q, one);
         };
-        const auto sum = [&](int j) __attribute__((always_inline)) {  // the row's exact sum so far
-            const __m512i v = grouped ? lo[j] : _mm512_add_epi32(lo[j], hi[j]);
+        const auto sum = [&](int j) __attribute__((always_inline)) {  // the row's exact sum so far (hi: 0 grouped)
+            const __m512i v = _mm512_add_epi32(lo[j], hi[j]);
             if constexpr (Scaled) return _mm512_maskz_srai_epi32(0xffff, v, static_cast<unsigned>(r0 + static_cast<std::size_t>(j)));
             else return v;
-        };
-        const auto prefetch = [&]() __attribute__((always_inline)) {  // one line per block read
-            if constexpr (stream) {
-                if (grouped) _mm_prefetch(reinterpret_cast<const char*>(pf), _MM_HINT_NTA);
-                else _mm_prefetch(reinterpret_cast<const char*>(pf), _MM_HINT_T0);
-                pf += 64;
-            }
         };
         for (std::size_t s0 = 0, g0 = 0; s0 < l.steps; s0 += per, g0 += 16) {
             if (!grouped) {  // per (all steps) is a multiple of 16
                 for (std::size_t t = s0; t < s0 + per; t += 2) {
-                    prefetch();
-                    prefetch();
+                    ahead.next();
+                    ahead.next();
                     const __m512i c0 = _mm512_load_si512(code + 64 * t), c1 = _mm512_load_si512(code + 64 * t + 64);
                     const __m512i x0 = _mm512_load_si512(r.x + 64 * t), x1 = _mm512_load_si512(r.x + 64 * t + 64);
                     for (int j = 0; j < NR; ++j) {
@@ -247,7 +249,7 @@ struct Avx512AddGemv {
                 continue;
             }
             for (std::size_t t = s0; t < s0 + per; ++t) {
-                prefetch();
+                ahead.next();
                 const __m512i c = _mm512_load_si512(code + 64 * t), xv = _mm512_load_si512(r.x + 64 * t);
                 for (int j = 0; j < NR; ++j) lo[j] = K::dp(lo[j], select(c, j), xv);
             }
@@ -257,8 +259,7 @@ struct Avx512AddGemv {
                 return v;
             });
         }
-        if constexpr (stream)  // the panel's metadata blocks: keep the stream ahead whole
-            while (pf < p0 + prefetch_bytes + 8 * l.row_bytes) prefetch();
+        ahead.finish(l);
         const std::size_t o = n - r.first;
         if (grouped) return store_sums(y, r.out_f + o);
         for (int j = 0; j < NR; ++j) lo[j] = sum(j);
@@ -267,12 +268,13 @@ struct Avx512AddGemv {
 
     /// Rows up to the first panel boundary one at a time, whole panels as 8-row tiles, the
     /// rest as 4-, 2- and 1-row tiles (all inside one panel).
-    /// Wide: base3's two-sum form; for bits, the scaled form (gemv_bits_tile).
-    template <AddCodes C, bool Wide = false>
+    /// Fast: the form whose int32 sums limit the row length (gemv_i8 checks it): base3's wide
+    /// sums, bits' scaled sums.
+    template <AddCodes C, bool Fast = false>
     static void gemv_rows(const AddLayout& l, const AddRowsArgs& r) noexcept {
         const auto tile = [&]<int NR>(std::size_t n) __attribute__((always_inline)) {
-            if constexpr (C == AddCodes::bits) gemv_bits_tile<NR, Wide>(l, r, n);
-            else gemv_tile<C, NR, Wide>(l, r, n);
+            if constexpr (C == AddCodes::bits) gemv_bits_tile<NR, Fast>(l, r, n);
+            else gemv_tile<C, NR, Fast>(l, r, n);
         };
         std::size_t n = r.first;
         const std::size_t end = r.first + r.rows;
