@@ -103,6 +103,35 @@ bool equal(const Matrix<std::int32_t>& a, const Matrix<std::int32_t>& b) {
 
 }  // namespace
 
+TEST_CASE("per-row terms are stored after each panel's rows", "[add][pack]") {
+    // core/add_layout.hpp: one 64-byte block per panel, 8 float scales then 8 zero terms.
+    const std::size_t n = 21, k = 100;
+    std::vector<float> rs(n), rz(n);
+    for (std::size_t r = 0; r < n; ++r) rs[r] = 0.5f + float(r), rz[r] = -0.25f * float(r + 1);
+    Matrix<std::int8_t> x(1, k);
+    for (Fmt f : all_formats) {
+        INFO(fmt_name(f));
+        const Case plain = make_case(f, n, k, x);
+        const Case c = make_case(f, n, k, x, WeightScales::per_row(rs, rz));
+        const AddLayout& l = c.packed.layout();
+        REQUIRE(plain.packed.layout().term_bytes == 0);
+        REQUIRE(l.term_bytes == 64);
+        REQUIRE(c.packed.bytes() == 3 * (8 * l.row_bytes + 64));  // 21 rows: 3 panels
+        for (std::size_t r = 0; r < 24; ++r) {
+            float s = 0, z = 0;
+            std::memcpy(&s, c.packed.data() + l.terms_offset(r) + 4 * (r % 8), 4);
+            std::memcpy(&z, c.packed.data() + l.terms_offset(r) + 32 + 4 * (r % 8), 4);
+            REQUIRE(s == (r < n ? rs[r] : 0.0f));
+            REQUIRE(z == (r < n ? rz[r] : 0.0f));
+        }
+        const auto back = unpack_values(c.packed);  // the codes are where they were
+        bool same = true;
+        for (std::size_t r = 0; r < n; ++r)
+            for (std::size_t j = 0; j < k; ++j) same = same && back(r, j) == c.values(r, j);
+        REQUIRE(same);
+    }
+}
+
 TEST_CASE("base3 bytes decode every one of the 243 codes", "[add][base3]") {
     for (int v = 0; v < 243; ++v) {
         std::array<int, 5> t{};
@@ -378,8 +407,9 @@ TEST_CASE("float GEMV (M = 1) within the K-derived bound for every row tile and 
 }
 
 TEST_CASE("int8 GEMV (M = 1) applies row scales, zero terms and bias in every combination", "[add][gemv][epilogue]") {
-    // The GEMV driver's epilogue has one loop per combination of present terms
-    // (gemm/add_epilogue.hpp); N = 1030 crosses two 512-row slices.
+    // Each ISA's GEMV epilogue (AddKernels::gemv_out) has one loop per combination of present
+    // terms; N = 1030 crosses two 512-row slices and ends in a partial vector. A row's float
+    // result must not depend on the thread count (which moves the slices' ends).
     const std::size_t n = 1030, k = 300;
     std::vector<float> rs(n), rz(n), bias(n);
     for (std::size_t j = 0; j < n; ++j) rs[j] = 0.01f * float(j % 97 + 1), rz[j] = 0.003f * float(j % 13), bias[j] = 0.25f * float(j % 7) - 0.5f;
@@ -408,6 +438,22 @@ TEST_CASE("int8 GEMV (M = 1) applies row scales, zero terms and bias in every co
                     ok = ok && std::fabs(y[b] - want) <= 1e-6 * (std::fabs(xscale * v) + std::fabs(want) + 1);
                 }
                 REQUIRE(ok);
+                for (unsigned threads : {1u, 3u}) {
+                    ThreadPool pool(threads);
+                    opt.pool = &pool;
+                    std::vector<float> yt(n, -7.0f);
+                    gemv(x.row(0), xscale, c.packed, std::span<float>(yt), opt);
+                    INFO("threads " << threads);
+                    REQUIRE(yt == y);
+                }
+                // Two ranges split at an odd row: rows change places within the vectors.
+                std::vector<float> yr(n, -7.0f);
+                const MatrixView<float> yv(yr.data(), 1, n, n);
+                const std::vector<float> xsv{xscale};
+                const AddActivations as = prepare(Int8Rows{MatrixView<const std::int8_t>(x.row(0)), xsv}, c.packed);
+                gemm_rows(as, c.packed, yv, 0, 517, opt);
+                gemm_rows(as, c.packed, yv, 517, n, opt);
+                REQUIRE(yr == y);
             }
         }
 }

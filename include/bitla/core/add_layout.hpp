@@ -36,12 +36,12 @@
 // interleaved 64 bytes at a time, so a GEMV tile of 8 rows reads one contiguous stream
 // in the order it consumes it (one prefetch stream instead of 8 short ones):
 //
-//     panel P (rows 8P .. 8P+7), 8·row_bytes bytes at 8P·row_bytes:
+//     panel P (rows 8P .. 8P+7), 8·row_bytes bytes at P·panel_bytes():
 //       | row 0 blk 0 | row 1 blk 0 | .. | row 7 blk 0 | row 0 blk 1 | .. | row 7 blk B-1 |
 //       blk = 64 bytes of a logical row: metadata blocks first (grouped), then code blocks
 //
 //     logical byte o of row n  ->  row_offset(n) + phys(o)
-//       row_offset(n) = (n / 8)·8·row_bytes + (n % 8)·64,  phys(o) = (o / 64)·64·8 + o % 64
+//       row_offset(n) = (n / 8)·panel_bytes() + (n % 8)·64,  phys(o) = (o / 64)·64·8 + o % 64
 //
 // Bits codes are stored transposed within a panel: the panel's code area (8·code_bytes
 // bytes after its metadata blocks) holds one 64-byte block per step, step T's at 64T, whose
@@ -55,8 +55,17 @@
 // (45-52 GB/s per core from the L3 against 36-40 for the earlier row-major bits with
 // bit-sliced activations, which needed a GFNI select or shifts per 64 weights).
 //
+// Per-row terms. Weights with a per-row (or per-tensor) scale s_n and zero term z_n keep
+// them in the stream too: after a panel's rows comes one 64-byte block (`term_bytes`) with
+// the 8 rows' scales as floats, then their 8 zero terms (0 where absent). The GEMV reads
+// them right after the panel's codes, from the cache: kept in separate arrays, their
+// 0.8% of a binary matrix's bytes cost it 4-5% (a latency-bound miss at every slice's
+// epilogue, more than software prefetch could hide).
+//
+//     panel P at P·panel_bytes(),  panel_bytes() = 8·row_bytes + term_bytes
+//
 // Rows within a panel are 64 bytes apart (kernel tiles never cross a panel); storage is
-// padded to whole panels (padding rows are zero codes and zero metadata).
+// padded to whole panels (padding rows are zero codes, zero metadata and zero terms).
 #pragma once
 
 #include <bit>
@@ -101,6 +110,7 @@ struct AddLayout {
     std::size_t meta_bytes = 0;   ///< group metadata at the start of a logical row (a multiple of 64)
     std::size_t row_bytes = 0;    ///< bytes of a logical row (metadata + codes, a multiple of 64)
     std::size_t panel = 8;        ///< rows per interleaved panel
+    std::size_t term_bytes = 0;   ///< per-row terms after each panel's rows: 64 (8 float scales, 8 float zero terms) or 0
 
     /// Steps per superblock: after this many, the 16 dword lanes are 16 chunk sums.
     [[nodiscard]] constexpr std::size_t flush_steps() const noexcept { return lane / 4; }
@@ -120,9 +130,16 @@ struct AddLayout {
     [[nodiscard]] constexpr std::size_t phys(std::size_t o) const noexcept {
         return o / 64 * block_stride() + o % 64;
     }
+    /// Bytes of one panel: its rows' interleaved blocks, then its row-terms block (if any).
+    [[nodiscard]] constexpr std::size_t panel_bytes() const noexcept { return panel * row_bytes + term_bytes; }
     /// Bytes from the start of the storage to row n's pointer.
     [[nodiscard]] constexpr std::size_t row_offset(std::size_t n) const noexcept {
-        return n / panel * panel * row_bytes + n % panel * 64;
+        return n / panel * panel_bytes() + n % panel * 64;
+    }
+    /// Bytes from the start of the storage to the row-terms block of row n's panel: row
+    /// n's scale is the float at + 4·(n % panel), its zero term at + 32 + 4·(n % panel).
+    [[nodiscard]] constexpr std::size_t terms_offset(std::size_t n) const noexcept {
+        return n / panel * panel_bytes() + panel * row_bytes;
     }
     /// Bits codes: bytes from the pointer of a panel's row r (row_offset) to step t's code
     /// block, which the panel's rows share (bit r of its byte p: row r's code at byte p).
@@ -131,7 +148,7 @@ struct AddLayout {
     }
     /// Storage bytes of `rows` rows (whole panels).
     [[nodiscard]] constexpr std::size_t storage_bytes(std::size_t rows) const noexcept {
-        return (rows + panel - 1) / panel * panel * row_bytes;
+        return (rows + panel - 1) / panel * panel_bytes();
     }
 };
 

@@ -49,7 +49,6 @@
 #include "../kernels/add.hpp"
 #include "../kernels/low_rank.hpp"
 #include "add_activations.hpp"
-#include "add_epilogue.hpp"
 #include "add_weights.hpp"
 #include "thread_pool.hpp"
 
@@ -139,8 +138,8 @@ struct AddDriver {
         if (r0 >= r1) return;
         const AddLayout& l = w.layout();
         const std::size_t p0 = r0 / l.panel, p1 = (r1 + l.panel - 1) / l.panel;
-        const std::uint8_t* p = w.data() + p0 * l.panel * l.row_bytes;
-        const std::size_t bytes = (p1 - p0) * l.panel * l.row_bytes;
+        const std::uint8_t* p = w.data() + p0 * l.panel_bytes();
+        const std::size_t bytes = (p1 - p0) * l.panel_bytes();
         for (std::size_t o = 0; o < bytes; o += 64) __builtin_prefetch(p + o, 0, 3);
     }
 
@@ -213,7 +212,8 @@ struct AddDriver {
 
 
     /// GEMV (M = 1, int8, dot-product form): the rows kernel over [n0, n1) in slices of
-    /// `gemv_slice` rows (its output stays in L1), then the per-row scale, zero term and bias.
+    /// `gemv_slice` rows (its output stays in L1), then the per-row scale, zero term and bias
+    /// (AddKernels::gemv_out; the row terms come from the panels the kernel just streamed).
     static constexpr std::size_t gemv_slice = 512;
 
     template <class Out>
@@ -235,22 +235,30 @@ struct AddDriver {
             r.rows = rows;
             r.out_i = grouped ? nullptr : oi;
             r.out_f = grouped ? of : nullptr;
-            k.gemv_i8(l, r);
             Out* yr = &y(0, s0);
             if constexpr (std::is_same_v<Out, std::int32_t>) {
+                k.gemv_i8(l, r);
                 const long long qa = l.q_add * xsum;
                 for (std::size_t j = 0; j < rows; ++j)
                     yr[j] = static_cast<std::int32_t>(l.q_mul * static_cast<long long>(oi[j]) + qa);
             } else {
-                const float* bias = opt.bias.empty() ? nullptr : opt.bias.data() + s0;
-                if (grouped) {
-                    detail::gemv_epilogue(rows, of, bias, xscale, yr);
-                } else {
-                    const float* rs = w.row_scale().empty() ? nullptr : w.row_scale().data() + s0;
-                    const float* rz = w.row_zero_term().empty() ? nullptr : w.row_zero_term().data() + s0;
-                    detail::gemv_epilogue(rows, oi, rs, rz, bias, static_cast<double>(l.q_mul),
-                                          static_cast<double>(l.q_add * xsum), static_cast<float>(xsum), xscale, yr);
+                GemvOutArgs e;
+                e.vi = grouped ? nullptr : oi;
+                e.vf = grouped ? of : nullptr;
+                e.bias = opt.bias.empty() ? nullptr : opt.bias.data() + s0;
+                if (!grouped) {
+                    e.rs = !w.row_scale().empty();
+                    e.rz = !w.row_zero_term().empty();
+                    e.terms = l.term_bytes != 0 ? w.data() + l.terms_offset(s0) : nullptr;
+                    e.terms_stride = l.panel_bytes();
+                    e.row0 = s0 % l.panel;
+                    e.q_mul = static_cast<double>(l.q_mul);
+                    e.qa = static_cast<double>(l.q_add * xsum);
+                    e.fx = static_cast<float>(xsum);
                 }
+                e.xscale = xscale;
+                k.gemv_i8(l, r);
+                k.gemv_out(rows, e, yr);
             }
             add_row_terms(opt, y, s0, s0 + rows);
         }

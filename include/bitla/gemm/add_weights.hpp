@@ -101,13 +101,12 @@ public:
     /// (rows are interleaved in panels, core/add_layout.hpp).
     [[nodiscard]] const std::uint8_t* row(std::size_t n) const noexcept { return data_.data() + layout_.row_offset(n); }
     [[nodiscard]] const std::uint8_t* data() const noexcept { return data_.data(); }
-    /// Per-row scale and zero term (per_row, per_tensor: N entries; else empty).
+    /// Per-row scale and zero term (per_row, per_tensor: N entries; else empty). The storage
+    /// holds them too, per panel (core/add_layout.hpp), where the GEMV reads them.
     [[nodiscard]] std::span<const float> row_scale() const noexcept { return row_scale_; }
     [[nodiscard]] std::span<const float> row_zero_term() const noexcept { return row_zero_; }
-    /// Bytes a product reads: every packed row (codes and group metadata) plus per-row metadata.
-    [[nodiscard]] std::size_t bytes() const noexcept {
-        return data_.bytes() + sizeof(float) * (row_scale_.size() + row_zero_.size());
-    }
+    /// Bytes a product reads: the packed storage (codes, group metadata, row terms).
+    [[nodiscard]] std::size_t bytes() const noexcept { return data_.bytes(); }
     [[nodiscard]] AddWeights clone() const {
         AddWeights c;
         c.layout_ = layout_;
@@ -254,6 +253,7 @@ AddWeights pack_add_view(const V& w, AddCodes codes, int bits, int q_mul, int q_
             else if (!s.zero_term.empty()) out.row_zero_[r] = detail::meta_at(s.zero_term, r, 0);
         }
         if (!out.has_zero_) out.row_zero_.clear();
+        out.layout_.term_bytes = 64;  // and in the stream (core/add_layout.hpp)
     }
     detail::require(l.row_bytes == 0 || n <= SIZE_MAX / 16 / l.row_bytes - l.panel, "w", "w is too large to pack");
     out.data_ = AlignedBuffer<std::uint8_t>(l.storage_bytes(n));
@@ -280,6 +280,11 @@ AddWeights pack_add_view(const V& w, AddCodes codes, int bits, int q_mul, int q_
         for (std::size_t j = 0; j < l.groups; ++j) {
             std::memcpy(row + l.phys(l.scale_offset() + 2 * j), &meta[2 * (r * l.groups + j)], 2);
             std::memcpy(row + l.phys(l.zero_offset() + 2 * j), &meta[2 * (r * l.groups + j) + 1], 2);
+        }
+        if (l.term_bytes != 0) {
+            std::uint8_t* terms = out.data_.data() + l.terms_offset(r) + 4 * (r % l.panel);
+            std::memcpy(terms, &out.row_scale_[r], 4);
+            if (!out.row_zero_.empty()) std::memcpy(terms + 32, &out.row_zero_[r], 4);
         }
     }
     return out;

@@ -30,6 +30,8 @@
 //            saves a pass over the chunk sums; everything else stays in the driver)
 //   groups   y = Σ_g s[g]·c[g] + u[g]·xs[g] over `groups` groups (s, u fp16 from the row,
 //            c the group sums as float, xs the activation's group sums): the grouped epilogue
+//   gemv_out GEMV's per-row epilogue (GemvOutArgs): one slice of gemv_i8's sums to float y,
+//            the row terms read from the panels' terms blocks the kernel just streamed
 #pragma once
 
 #include <cstddef>
@@ -79,8 +81,29 @@ struct AddRowsArgs {
     return codes && (l.groups == 0 || l.group_size == l.lane);
 }
 
+/// GEMV's per-row epilogue over one slice of the rows kernel's output (AddKernels::gemv_out):
+///   ungrouped (vi):  y[j] = xscale·(rs_j·d + rz_j·fx) + bias[j],  d = q_mul·vi[j] + qa
+///   grouped   (vf):  y[j] = xscale·vf[j] + bias[j]
+/// d is exact in double (|d| < 2^53) and rounded to float once. rs_j, rz_j are row j's
+/// terms in the storage (core/add_layout.hpp): floats at terms + 4·i and terms + 32 + 4·i
+/// of its panel's block, i = (row0 + j) % 8, blocks `terms_stride` bytes apart, the first
+/// at `terms`. Results are floats within rounding of that formula: each ISA may fuse
+/// multiply-adds, but a row's result never depends on where its slice starts or ends.
+struct GemvOutArgs {
+    const std::int32_t* vi = nullptr;    ///< ungrouped: exact sums, or
+    const float* vf = nullptr;           ///< grouped: the kernel's scaled sums
+    const std::uint8_t* terms = nullptr; ///< y[0]'s panel's row-terms block (ungrouped with rs or rz)
+    std::size_t terms_stride = 0;        ///< AddLayout::panel_bytes()
+    std::size_t row0 = 0;                ///< y[0]'s row within its panel
+    bool rs = false, rz = false;         ///< row scales / zero terms present
+    const float* bias = nullptr;
+    double q_mul = 1, qa = 0;
+    float fx = 0, xscale = 1;
+};
+
 using AddTileFn = void (*)(const AddLayout&, const AddTileArgs&);
 using AddRowsFn = void (*)(const AddLayout&, const AddRowsArgs&);
+using AddOutFn = void (*)(std::size_t rows, const GemvOutArgs&, float* y);
 using AddGroupFn = float (*)(const float* c, const std::uint16_t* s, const std::uint16_t* u, const float* xs,
                              std::size_t groups);
 
@@ -91,6 +114,7 @@ struct AddKernels {
     AddGroupFn groups = nullptr;
     int mr = 1, nr = 1;
     AddRowsFn gemv_i8 = nullptr;    ///< M = 1, int8, dot-product form (see AddRowsArgs)
+    AddOutFn gemv_out = nullptr;    ///< GEMV's per-row epilogue (see GemvOutArgs)
 
     template <class Arch>
     static AddKernels make() noexcept;
@@ -101,6 +125,63 @@ namespace kernels {
 /// flags the translation unit has.
 template <class Arch, class = void>
 struct AddImpl;
+
+/// Calls f.template operator()<Rs, Rz, Bias>() with the ungrouped terms `a` has: each
+/// ISA's gemv_out loop is branch-free for its combination.
+template <class F>
+void with_out_terms(const GemvOutArgs& a, F&& f) {
+    const int which = (a.rs ? 4 : 0) | (a.rz ? 2 : 0) | (a.bias != nullptr ? 1 : 0);
+    switch (which) {
+        case 0: return f.template operator()<false, false, false>();
+        case 1: return f.template operator()<false, false, true>();
+        case 2: return f.template operator()<false, true, false>();
+        case 3: return f.template operator()<false, true, true>();
+        case 4: return f.template operator()<true, false, false>();
+        case 5: return f.template operator()<true, false, true>();
+        case 6: return f.template operator()<true, true, false>();
+        default: return f.template operator()<true, true, true>();
+    }
+}
+
+/// Walks a gemv_out slice in blocks of 8 rows aligned to panels: block(p, out) with p a
+/// GemvOutArgs whose vi / vf / bias and `out` hold 8 rows, lane i being row i of the panel
+/// whose terms block is p.terms. A panel the slice covers only in part (its first or last)
+/// goes through zero-padded copies, so every row runs the same lane arithmetic wherever
+/// the slice starts or ends.
+template <class Block>
+void for_out_blocks(std::size_t rows, const GemvOutArgs& a, float* y, Block&& block) {
+    GemvOutArgs p = a;
+    const std::size_t stride = a.terms != nullptr ? a.terms_stride : 0;
+    const auto padded = [&](std::size_t j, std::size_t lo, std::size_t n) {
+        alignas(32) std::int32_t vi[8] = {};
+        alignas(32) float vf[8] = {}, bias[8] = {}, out[8] = {};
+        for (std::size_t i = 0; i < n; ++i) {
+            if (a.vi != nullptr) vi[lo + i] = a.vi[j + i];
+            if (a.vf != nullptr) vf[lo + i] = a.vf[j + i];
+            if (a.bias != nullptr) bias[lo + i] = a.bias[j + i];
+        }
+        GemvOutArgs q = p;
+        q.vi = a.vi != nullptr ? vi : nullptr;
+        q.vf = a.vf != nullptr ? vf : nullptr;
+        q.bias = a.bias != nullptr ? bias : nullptr;
+        block(q, out);
+        for (std::size_t i = 0; i < n; ++i) y[j + i] = out[lo + i];
+    };
+    std::size_t j = 0;
+    if (const std::size_t lo = a.row0 % 8; lo != 0) {
+        j = rows < 8 - lo ? rows : 8 - lo;
+        padded(0, lo, j);
+        if (p.terms != nullptr) p.terms += stride;
+    }
+    for (; j + 8 <= rows; j += 8) {
+        p.vi = a.vi != nullptr ? a.vi + j : nullptr;
+        p.vf = a.vf != nullptr ? a.vf + j : nullptr;
+        p.bias = a.bias != nullptr ? a.bias + j : nullptr;
+        block(p, y + j);
+        if (p.terms != nullptr) p.terms += stride;
+    }
+    if (j < rows) padded(j, 0, rows - j);
+}
 
 /// Calls piece(p) for the tile cut into pieces of at most 2 x 2 (X: the activations'
 /// element type, Out: the output's), for kernels whose registers hold no larger tile.

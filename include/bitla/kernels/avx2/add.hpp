@@ -19,6 +19,7 @@
 //            grouped epilogue converts the fp16 metadata with integer ops (no F16C needed)
 //   dot_f32  codes decoded as above, widened to floats, fp32 FMAs (bits, code2, base3)
 //   add_i8   the generic kernel (compiled with AVX2 flags)
+//   gemv_out 8 rows a vector (kernels/avx2/add_gemv_out.hpp)
 #pragma once
 
 #include "../../arch/table.hpp"
@@ -33,6 +34,7 @@
 
 #include "../../core/add_layout.hpp"
 #include "../generic/add.hpp"
+#include "add_gemv_out.hpp"
 
 namespace bitla::inline v0::kernels {
 
@@ -366,7 +368,7 @@ struct AddImpl<Arch, std::enable_if_t<Arch::id == isa::avx2>> {
     static AddKernels family() noexcept {
         using G = GenericAdd<Arch>;
         using K = Avx2Add<Arch>;
-        return {&K::dot_i8, &G::dot_i8, &K::dot_f32, &G::groups, 2, 2, &K::gemv_i8};
+        return {&K::dot_i8, &G::dot_i8, &K::dot_f32, &G::groups, 2, 2, &K::gemv_i8, &Avx2GemvOut<Arch>::gemv_out};
     }
 };
 

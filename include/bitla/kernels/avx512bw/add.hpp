@@ -384,7 +384,7 @@ struct AddImpl<Arch, std::enable_if_t<(Arch::id >= isa::avx512bw)>> {
     static AddKernels family() noexcept {
         using K = Avx512Add<Arch>;
         return {&K::dot_i8, &K::add_i8, &Avx512AddF32<Arch>::dot_f32, &K::groups, 4, 4,
-                &Avx512AddGemv<Arch>::gemv_i8};
+                &Avx512AddGemv<Arch>::gemv_i8, &Avx2GemvOut<Arch>::gemv_out};
     }
 };
 

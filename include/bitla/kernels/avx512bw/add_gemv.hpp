@@ -56,7 +56,7 @@ struct Avx512AddGemv {
 
     /// The prefetch stream of a tile: for a whole panel (On), one line `prefetch_bytes` ahead
     /// per 64-byte block the tile reads, and at its end (finish) the lines over the panel's
-    /// metadata blocks, so the stream ahead is covered without gaps. Grouped tiles (HQQ)
+    /// metadata and row-terms blocks, so the stream ahead is covered without gaps. Grouped tiles (HQQ)
     /// prefetch non-temporally: +3–7% on HQQ g64 in 4 of 4 same-process A/B runs against T0
     /// (384 MiB, one thread; +2–4% on two); ternary 2-bit within noise, base-3 a little
     /// slower, so the others keep T0.
@@ -76,7 +76,7 @@ struct Avx512AddGemv {
         }
         BITLA_ALWAYS_INLINE void finish(const AddLayout& l) noexcept {
             if constexpr (On)
-                while (pf < p0 + prefetch_bytes + 8 * l.row_bytes) next();
+                while (pf < p0 + prefetch_bytes + l.panel_bytes()) next();
         }
     };
 
