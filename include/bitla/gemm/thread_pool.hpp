@@ -3,7 +3,9 @@
 // Kernels take row / column ranges, so an engine can drive them from its own thread pool.
 // For everyone else bitla has this one: persistent std::jthread workers (spawning threads
 // per call would cost tens of microseconds, a tenth of a large GEMV), woken per job, that
-// spin briefly before they sleep so back-to-back calls start fast.
+// spin briefly before they sleep so back-to-back calls start fast (`pause` for ~27 µs, then
+// sched_yield; the caller waits for the end the same way: a round trip of 0.25 µs against
+// 0.58 with yields alone).
 //
 // `run(tasks, f)` calls f(t) for t = 0 .. tasks-1, task t on thread t % size() (task 0 on
 // the caller), and returns when all are done. The split is static, so which thread computes
@@ -79,6 +81,20 @@ inline bool move_off_cpus(const std::atomic<int>* avoid, std::size_t count, std:
     return false;
 #endif
 }
+
+/// Waits spin with `pause` first (27 ns here: a job or a finish is seen at once), then with
+/// sched_yield (0.45 µs a call under KVM here, so a job posted during one was seen 0.35 µs
+/// late on average, at each end of the call). The pause phase is bounded (about 27 µs)
+/// because a waiter placed on the other thread's CPU holds it until it yields. A/B on
+/// 256 MiB of weights, passes alternating: 2-thread binary GEMV +0.4% (usual memory
+/// state) / +0.9% (fast), HQQ g64 +0.3% / +0.3%.
+inline constexpr int pause_spins = 1024;
+inline void relax(int spin) noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+    if (spin < pause_spins) return __builtin_ia32_pause();
+#endif
+    std::this_thread::yield();
+}
 }  // namespace detail
 
 class ThreadPool {
@@ -131,7 +147,7 @@ public:
         }
         if (woke) std::this_thread::yield();  // a worker woken onto this CPU runs now and moves off it
         run_tasks_of(0, tasks);
-        while (pending_.load(std::memory_order_acquire) != 0) std::this_thread::yield();
+        for (int spin = 0; pending_.load(std::memory_order_acquire) != 0; ++spin) detail::relax(spin);
         job_ = nullptr;
         if (error_) std::rethrow_exception(error_);
     }
@@ -166,8 +182,8 @@ private:
         while (!stop.stop_requested()) {
             // Spin a little (a new job usually follows the last one closely), then sleep.
             std::uint64_t word = job_word_.load(std::memory_order_acquire);
-            for (int spin = 0; generation(word) == seen && spin < 2000; ++spin) {
-                std::this_thread::yield();
+            for (int spin = 0; generation(word) == seen && spin < 2000 + detail::pause_spins; ++spin) {
+                detail::relax(spin);
                 word = job_word_.load(std::memory_order_acquire);
             }
             if (generation(word) == seen) {
