@@ -249,6 +249,7 @@ struct AddDriver {
                 if (!grouped) {
                     e.rs = !w.row_scale().empty();
                     e.rz = !w.row_zero_term().empty();
+                    // pack_add stores the terms block whenever the weights have row terms.
                     e.terms = l.term_bytes != 0 ? w.data() + l.terms_offset(s0) : nullptr;
                     e.terms_stride = l.panel_bytes();
                     e.row0 = s0 % l.panel;

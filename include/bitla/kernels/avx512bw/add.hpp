@@ -21,6 +21,8 @@
 // b_{j+1} = 3·b_j mod 256, 256·trit_j = 3·b_j - b_{j+1}, so per step two byte adds and two
 // dot products (lo += b_j·x, hi += b_{j+1}·x) and (3·lo - hi) / 256 at each flush, exact.
 // dot_f32 accumulates in fp32 (kernels/avx512bw/add_f32.hpp): 1 x 4 tiles at m = 1, 2 x 2 pieces above.
+// gemv_out is the AVX2 one (kernels/avx2/add_gemv_out.hpp): 8 rows of a panel a vector,
+// the width of a panel's row-terms block.
 //
 // add_i8 (mr = nr = 2) is the multiplication-free form: each code bit-plane is a 64-bit
 // mask over the step and the activations, widened to int16, are added under it (the
