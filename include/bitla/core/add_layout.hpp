@@ -152,9 +152,10 @@ struct AddLayout {
     }
 };
 
-/// Builds the layout for `codes` with `bits` planes, K = cols, and `group_size` (0: none).
+/// Builds the layout for `codes` with `bits` planes, K = cols, `group_size` (0: none), and
+/// a row-terms block per panel if the weights carry per-row (or per-tensor) terms.
 [[nodiscard]] constexpr AddLayout make_add_layout(AddCodes codes, int bits, std::size_t cols,
-                                                  std::size_t group_size) noexcept {
+                                                  std::size_t group_size, bool row_terms = false) noexcept {
     AddLayout l;
     l.codes = codes;
     l.bits = codes == AddCodes::bits ? 1 : codes == AddCodes::code2 ? 2 : codes == AddCodes::base3 ? 0 : bits;
@@ -179,6 +180,7 @@ struct AddLayout {
     l.groups = group_size == 0 ? 0 : cols / group_size;
     l.meta_bytes = (l.zero_offset() + 2 * l.groups + 63) / 64 * 64;
     l.row_bytes = l.meta_bytes + l.code_bytes;
+    l.term_bytes = row_terms ? 64 : 0;
     return l;
 }
 

@@ -223,7 +223,8 @@ AddWeights pack_add_view(const V& w, AddCodes codes, int bits, int q_mul, int q_
     }
 
     AddWeights out;
-    out.layout_ = make_add_layout(codes, bits, k, g);
+    const bool row_terms = s.kind == ScaleKind::per_tensor || s.kind == ScaleKind::per_row;  // row_scale_ below
+    out.layout_ = make_add_layout(codes, bits, k, g, row_terms);
     out.layout_.q_mul = q_mul;
     out.layout_.q_add = q_add;
     out.rows_ = n;
@@ -253,7 +254,6 @@ AddWeights pack_add_view(const V& w, AddCodes codes, int bits, int q_mul, int q_
             else if (!s.zero_term.empty()) out.row_zero_[r] = detail::meta_at(s.zero_term, r, 0);
         }
         if (!out.has_zero_) out.row_zero_.clear();
-        out.layout_.term_bytes = 64;  // and in the stream (core/add_layout.hpp)
     }
     detail::require(l.row_bytes == 0 || n <= SIZE_MAX / 16 / l.row_bytes - l.panel, "w", "w is too large to pack");
     out.data_ = AlignedBuffer<std::uint8_t>(l.storage_bytes(n));
