@@ -9,8 +9,10 @@
 #                                                           several targets link
 #
 # The ISA table's flag column (the other columns are in include/bitla/arch/table.hpp and
-# arch/cpu.hpp). Each level includes the one before it.
-set(BITLA_ISA_FLAGS_avx2 -mavx2 -mfma -mbmi2 -mpopcnt)
+# arch/cpu.hpp). Each level includes the one before it. Every level also aligns loop heads
+# to 64 bytes: the streaming GEMV kernels' DRAM rate moved by up to 12% (HQQ g64, 1 thread)
+# with edits elsewhere that only shifted where their loops landed.
+set(BITLA_ISA_FLAGS_avx2 -falign-loops=64 -mavx2 -mfma -mbmi2 -mpopcnt)
 set(BITLA_ISA_FLAGS_avx512bw ${BITLA_ISA_FLAGS_avx2} -mavx512f -mavx512bw -mavx512dq -mavx512vl)
 set(BITLA_ISA_FLAGS_avx512_vpopcnt ${BITLA_ISA_FLAGS_avx512bw} -mavx512vpopcntdq -mavx512bitalg)
 set(BITLA_ISA_FLAGS_avx512_vnni ${BITLA_ISA_FLAGS_avx512_vpopcnt} -mavx512vnni)
