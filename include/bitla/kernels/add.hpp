@@ -151,7 +151,9 @@ void with_out_terms(const GemvOutArgs& a, F&& f) {
 template <class Block>
 void for_out_blocks(std::size_t rows, const GemvOutArgs& a, float* y, Block&& block) {
     GemvOutArgs p = a;
-    const std::size_t stride = a.terms != nullptr ? a.terms_stride : 0;
+    const auto next_panel = [&] {
+        if (p.terms != nullptr) p.terms += a.terms_stride;
+    };
     const auto padded = [&](std::size_t j, std::size_t lo, std::size_t n) {
         alignas(32) std::int32_t vi[8] = {};
         alignas(32) float vf[8] = {}, bias[8] = {}, out[8] = {};
@@ -171,14 +173,14 @@ void for_out_blocks(std::size_t rows, const GemvOutArgs& a, float* y, Block&& bl
     if (const std::size_t lo = a.row0 % 8; lo != 0) {
         j = rows < 8 - lo ? rows : 8 - lo;
         padded(0, lo, j);
-        if (p.terms != nullptr) p.terms += stride;
+        next_panel();
     }
     for (; j + 8 <= rows; j += 8) {
         p.vi = a.vi != nullptr ? a.vi + j : nullptr;
         p.vf = a.vf != nullptr ? a.vf + j : nullptr;
         p.bias = a.bias != nullptr ? a.bias + j : nullptr;
         block(p, y + j);
-        if (p.terms != nullptr) p.terms += stride;
+        next_panel();
     }
     if (j < rows) padded(j, 0, rows - j);
 }

@@ -113,7 +113,9 @@ struct GenericAdd {
     static void gemv_out(std::size_t rows, const GemvOutArgs& a, float* y) noexcept {
         if (a.vf != nullptr) {
             for_out_blocks(rows, a, y, [&](const GemvOutArgs& b, float* out) {
-                for (std::size_t i = 0; i < 8; ++i) out[i] = a.xscale * b.vf[i] + (b.bias != nullptr ? b.bias[i] : 0.0f);
+                for (std::size_t i = 0; i < 8; ++i) out[i] = a.xscale * b.vf[i];
+                if (b.bias != nullptr)
+                    for (std::size_t i = 0; i < 8; ++i) out[i] += b.bias[i];
             });
             return;
         }
