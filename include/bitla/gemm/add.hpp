@@ -223,8 +223,18 @@ struct AddDriver {
         const bool grouped = l.groups != 0;
         std::int32_t* oi = detail::thread_scratch<detail::ScratchUse::gemv_out, std::int32_t>(gemv_slice);
         float* of = detail::thread_scratch<detail::ScratchUse::gemv_out, float>(gemv_slice);
-        const float xscale = a.scale_[0];
         const long long xsum = a.sum_i_[0];
+        // The epilogue's terms that do not change from slice to slice.
+        GemvOutArgs e;
+        e.xscale = a.scale_[0];
+        if (!grouped) {
+            e.rs = !w.row_scale().empty();
+            e.rz = !w.row_zero_term().empty();
+            e.terms_stride = l.panel_bytes();
+            e.q_mul = static_cast<double>(l.q_mul);
+            e.qa = static_cast<double>(l.q_add * xsum);
+            e.fx = static_cast<float>(xsum);
+        }
         for (std::size_t s0 = n0; s0 < n1; s0 += gemv_slice) {
             const std::size_t rows = std::min(gemv_slice, n1 - s0);
             AddRowsArgs r;
@@ -235,30 +245,21 @@ struct AddDriver {
             r.rows = rows;
             r.out_i = grouped ? nullptr : oi;
             r.out_f = grouped ? of : nullptr;
+            k.gemv_i8(l, r);
             Out* yr = &y(0, s0);
             if constexpr (std::is_same_v<Out, std::int32_t>) {
-                k.gemv_i8(l, r);
                 const long long qa = l.q_add * xsum;
                 for (std::size_t j = 0; j < rows; ++j)
                     yr[j] = static_cast<std::int32_t>(l.q_mul * static_cast<long long>(oi[j]) + qa);
             } else {
-                GemvOutArgs e;
                 e.vi = grouped ? nullptr : oi;
                 e.vf = grouped ? of : nullptr;
                 e.bias = opt.bias.empty() ? nullptr : opt.bias.data() + s0;
                 if (!grouped) {
-                    e.rs = !w.row_scale().empty();
-                    e.rz = !w.row_zero_term().empty();
                     // pack_add stores the terms block whenever the weights have row terms.
                     e.terms = l.term_bytes != 0 ? w.data() + l.terms_offset(s0) : nullptr;
-                    e.terms_stride = l.panel_bytes();
                     e.row0 = s0 % l.panel;
-                    e.q_mul = static_cast<double>(l.q_mul);
-                    e.qa = static_cast<double>(l.q_add * xsum);
-                    e.fx = static_cast<float>(xsum);
                 }
-                e.xscale = xscale;
-                k.gemv_i8(l, r);
                 k.gemv_out(rows, e, yr);
             }
             add_row_terms(opt, y, s0, s0 + rows);
