@@ -515,6 +515,54 @@ TEST_CASE("gemm_rows computes one range in the caller's thread", "[add][rows]") 
     REQUIRE_THROWS_AS(gemm_rows(a, c.packed, y.view(), 5, 12), error);
 }
 
+TEST_CASE("prepare into kept activations matches a fresh prepare across shapes and kinds", "[add][rows][reuse]") {
+    // One AddActivations reused, its buffers larger than the next call needs (K, M and the
+    // group count shrink, int8 and float alternate): stale sums, scales or values would show.
+    struct Step {
+        Fmt f;
+        std::size_t m, k, groups;  // groups = 0: per-row scales
+        bool float_x;
+    };
+    const Step steps[] = {{Fmt::planes2, 3, 64 * 20, 20, false}, {Fmt::sign, 2, 1100, 0, false},
+                          {Fmt::tern_base3, 1, 640, 10, true},  {Fmt::tern_code2, 1, 200, 0, false},
+                          {Fmt::planes3, 2, 64 * 3, 3, false},  {Fmt::sign, 1, 72, 0, true}};
+    AddActivations kept;
+    const std::size_t n = 13;
+    for (const Step& st : steps) {
+        INFO(fmt_name(st.f) << " M = " << st.m << " K = " << st.k << (st.float_x ? " float" : " int8"));
+        const auto x = random_ints<std::int8_t>(st.m, st.k, -128, 127);
+        Matrix<float> xf(st.m, st.k);
+        for (std::size_t i = 0; i < xf.flat().size(); ++i) xf.flat()[i] = 0.25f * x.flat()[i];
+        std::vector<float> xs(st.m == 1 ? 0 : st.m);  // M = 1: no x_scale (= 1)
+        for (std::size_t r = 0; r < xs.size(); ++r) xs[r] = 0.5f + 0.25f * float(r);
+        Matrix<float> scale(n, std::max<std::size_t>(st.groups, 1)), zero(n, std::max<std::size_t>(st.groups, 1));
+        for (std::size_t i = 0; i < scale.flat().size(); ++i) scale.flat()[i] = 0.01f * float(1 + i % 7), zero.flat()[i] = 0.5f;
+        std::vector<float> rs(n, 0.03f);
+        const WeightScales ws = st.groups ? WeightScales::hqq(scale, zero, st.k / st.groups) : WeightScales::per_row(rs);
+        const Case c = make_case(st.f, n, st.k, x, ws);
+        Matrix<float> want(st.m, n), got(st.m, n);
+        if (st.float_x) {
+            prepare(MatrixView<const float>(xf), c.packed, kept);
+            gemm_rows(prepare(MatrixView<const float>(xf), c.packed), c.packed, want.view(), 0, n);
+        } else {
+            prepare(Int8Rows{x, xs}, c.packed, kept);
+            gemm_rows(prepare(Int8Rows{x, xs}, c.packed), c.packed, want.view(), 0, n);
+        }
+        REQUIRE(kept.rows() == st.m);
+        REQUIRE(kept.is_int8() == !st.float_x);
+        gemm_rows(kept, c.packed, got.view(), 0, n);
+        bool same = true;
+        for (std::size_t i = 0; i < want.flat().size(); ++i) same = same && got.flat()[i] == want.flat()[i];
+        REQUIRE(same);
+        // An argument error leaves the kept activations as they were.
+        const auto bad = random_ints<std::int8_t>(1, st.k + 8, -128, 127);
+        REQUIRE_THROWS_AS(prepare(Int8Rows{bad, {}}, c.packed, kept), error);
+        gemm_rows(kept, c.packed, got.view(), 0, n);
+        for (std::size_t i = 0; i < want.flat().size(); ++i) same = same && got.flat()[i] == want.flat()[i];
+        REQUIRE(same);
+    }
+}
+
 TEST_CASE("row ranges that start and end inside an 8-row panel", "[add][rows][panel]") {
     // Rows are interleaved in panels of 8 (core/add_layout.hpp): ranges cut inside panels
     // give the GEMV kernel leading single rows and trailing 4/2/1 tiles, and the tile

@@ -33,7 +33,8 @@ public:
 
 private:
     template <class T>
-    friend AddActivations prepare_view(MatrixView<const T> x, std::span<const float> scale, const AddWeights& w);
+    friend void prepare_view_into(AddActivations& a, MatrixView<const T> x, std::span<const float> scale,
+                                  const AddWeights& w);
     friend struct AddDriver;
 
     bool int8_ = true;
@@ -107,10 +108,11 @@ inline void units_to_steps(const T* line, T* dst, std::size_t per) noexcept {
 }
 }  // namespace detail
 
+/// Prepares x into `a`, reusing its storage where it is large enough (a decode loop that
+/// keeps one AddActivations allocates nothing per call; its buffers stay at one address).
 template <class T>
-AddActivations prepare_view(MatrixView<const T> x, std::span<const float> scale, const AddWeights& w) {
+void prepare_view_into(AddActivations& a, MatrixView<const T> x, std::span<const float> scale, const AddWeights& w) {
     const AddLayout& l = w.layout();
-    AddActivations a;
     a.int8_ = std::is_same_v<T, std::int8_t>;
     a.rows_ = x.rows;
     a.cols_ = x.cols;
@@ -119,8 +121,10 @@ AddActivations prepare_view(MatrixView<const T> x, std::span<const float> scale,
     a.layout_ = l;
     a.scale_.assign(x.rows, 1.0f);
     for (std::size_t m = 0; m < scale.size(); ++m) a.scale_[m] = scale[m];
-    if constexpr (std::is_same_v<T, std::int8_t>) a.xi_ = AlignedBuffer<std::int8_t>(x.rows * l.kp);
-    else a.xf_ = AlignedBuffer<float>(x.rows * l.kp);
+    // Every value of the rows' kp is written below (the padded line is copied whole).
+    if constexpr (std::is_same_v<T, std::int8_t>) {
+        if (a.xi_.size() < x.rows * l.kp) a.xi_ = AlignedBuffer<std::int8_t>(x.rows * l.kp);
+    } else if (a.xf_.size() < x.rows * l.kp) a.xf_ = AlignedBuffer<float>(x.rows * l.kp);
     a.group_sum_.assign(x.rows * l.groups, 0.0f);
     a.sum_i_.assign(x.rows, 0);
     a.sum_f_.assign(x.rows, 0.0f);
@@ -152,6 +156,12 @@ AddActivations prepare_view(MatrixView<const T> x, std::span<const float> scale,
             a.sum_f_[m] = static_cast<float>(total);
         }
     }
+}
+
+template <class T>
+AddActivations prepare_view(MatrixView<const T> x, std::span<const float> scale, const AddWeights& w) {
+    AddActivations a;
+    prepare_view_into(a, x, scale, w);
     return a;
 }
 
