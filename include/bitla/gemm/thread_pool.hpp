@@ -134,7 +134,7 @@ public:
         error_ = nullptr;
         const unsigned helpers = std::min(size_, tasks) - 1;
         pending_.store(helpers, std::memory_order_relaxed);
-        cpu_[0].store(detail::current_cpu(), std::memory_order_relaxed);
+        note_cpu(0, detail::current_cpu());
         bool woke = false;
         {
             std::lock_guard lock(sleep_mutex_);
@@ -162,7 +162,15 @@ private:
         for (unsigned t = 0; t < used && !shared; ++t)
             shared = t != w && cpu_[t].load(std::memory_order_relaxed) == cpu;
         if (shared && detail::move_off_cpus(cpu_.get(), used, w)) cpu = detail::current_cpu();
-        cpu_[w].store(cpu, std::memory_order_relaxed);
+        note_cpu(w, cpu);
+    }
+
+    /// Thread t was seen on `cpu`. Stored only when it changed: the entries share cache
+    /// lines, and a store at every call would pass the line between the caller (before it
+    /// posts the job) and each worker (before it starts). Measured: no change beyond noise in
+    /// when the worker starts (0.5-0.9 µs after the post in both, 2-thread binary GEMV).
+    void note_cpu(unsigned t, int cpu) noexcept {
+        if (cpu_[t].load(std::memory_order_relaxed) != cpu) cpu_[t].store(cpu, std::memory_order_relaxed);
     }
 
     void run_tasks_of(unsigned thread, unsigned tasks) {
