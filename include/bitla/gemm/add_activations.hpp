@@ -25,7 +25,8 @@ namespace bitla::inline v0 {
 struct AddDriver;
 
 /// Activations permuted into a layout's step order, with their group sums: made once per
-/// call by `prepare`, read by any number of `gemm_rows` calls (from any threads).
+/// call by `prepare` (or prepared again into the same object, reusing its buffers), read by
+/// any number of `gemm_rows` calls (from any threads).
 class AddActivations {
 public:
     [[nodiscard]] std::size_t rows() const noexcept { return rows_; }
