@@ -11,6 +11,7 @@
 //   prepare(x, w) + gemm_rows(prepared, w, y, n_begin, n_end)    one range of output columns in the
 //                                                                caller's thread (an engine's own pool)
 //   prepare(x, w, kept)                                          the same into reused activations
+//                                                                (prepare: gemm/add_activations.hpp)
 //
 // Shapes: x is M x K, w is N x K, y is M x N (y may have a leading dimension), bias has N
 // entries or none, x_scale M entries or none (= 1). The int8 paths are exact in integers:
@@ -43,7 +44,6 @@
 #include <cstdint>
 #include <cstring>
 #include <span>
-#include <utility>
 #include <vector>
 
 #include "../arch/dispatch.hpp"
@@ -72,12 +72,6 @@ struct AddOptions {
     AddVariant variant = AddVariant::automatic;
     ThreadPool* pool = nullptr;                  ///< nullptr: default_pool()
     std::span<const RowTerm> row_terms;          ///< M = 1 with float y only, else empty
-};
-
-/// int8 activations with one float scale per row (absmax quantization); empty scale = 1.
-struct Int8Rows {
-    MatrixView<const std::int8_t> values;
-    std::span<const float> scale;
 };
 
 namespace detail {
@@ -318,66 +312,6 @@ struct AddDriver {
             w.rows(), 16, [&](std::size_t n0, std::size_t n1) { run(a, w, y, n0, n1, opt, k); }, pool);
     }
 };
-
-/// Prepares x for `w` (validated against it; int8 with per-row scales, or float) into `out`,
-/// reusing its storage where it is large enough: a decode loop that keeps one AddActivations
-/// (per thread) allocates nothing per call. `out` must not be in use by a gemm_rows call
-/// meanwhile; an argument error leaves it unchanged.
-inline void prepare(const Int8Rows& x, const AddWeights& w, AddActivations& out) {
-    detail::check_view(x.values, "x");
-    detail::require(x.values.cols == w.cols(), "w", "w.cols = ", w.cols(), " does not match x.cols = ", x.values.cols);
-    detail::require(x.scale.empty() || x.scale.size() == x.values.rows, "x_scale", "x_scale has ", x.scale.size(),
-                    " entries but x has ", x.values.rows, " rows");
-    prepare_view_into(out, x.values, x.scale, w);
-}
-inline void prepare(MatrixView<const float> x, const AddWeights& w, AddActivations& out) {
-    detail::check_view(x, "x");
-    detail::check_finite(x, "x");
-    detail::require(x.cols == w.cols(), "w", "w.cols = ", w.cols(), " does not match x.cols = ", x.cols);
-    prepare_view_into<float>(out, x, {}, w);
-}
-/// Activations prepared for `w` (validated against it): int8 with per-row scales, or float.
-[[nodiscard]] inline AddActivations prepare(const Int8Rows& x, const AddWeights& w) {
-    AddActivations a;
-    prepare(x, w, a);
-    return a;
-}
-[[nodiscard]] inline AddActivations prepare(MatrixView<const float> x, const AddWeights& w) {
-    AddActivations a;
-    prepare(x, w, a);
-    return a;
-}
-
-namespace detail {
-/// Rows up to which the gemm forms prepare into activations kept per thread (decode: the
-/// same few KiB at one address every call, no allocation); larger M prepares afresh, so a
-/// prefill's activations are not kept. Measured on the 2-thread binary GEMV over 256 MiB
-/// (passes alternating, same process, three runs): `prepare` 1.25-1.47 -> 1.02-1.05 µs a
-/// call, of_limit 0.880-0.905 -> 0.898-0.919 in the fast memory state, 0.944-0.969 ->
-/// 0.964-0.981 in the usual one.
-inline constexpr std::size_t kept_activation_rows = 16;
-
-/// Calls f(prepared x) with x prepared into this thread's kept activations (M <=
-/// kept_activation_rows and not already in use on this thread) or into fresh ones.
-template <class T, class F>
-void with_prepared(MatrixView<const T> x, std::span<const float> scale, const AddWeights& w, F&& f) {
-    if (x.rows <= kept_activation_rows) {
-        thread_local AddActivations kept;
-        thread_local bool busy = false;
-        if (!busy) {
-            busy = true;
-            struct Release {
-                bool& b;
-                ~Release() { b = false; }
-            } release{busy};
-            prepare_view_into(kept, x, scale, w);
-            return f(std::as_const(kept));
-        }
-    }
-    const AddActivations a = prepare_view(x, scale, w);
-    f(a);
-}
-}  // namespace detail
 
 /// Columns [n_begin, n_end) of y (rows of w) in the calling thread; y is the whole M x N output.
 template <class Out>
