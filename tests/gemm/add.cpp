@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <random>
@@ -513,6 +514,82 @@ TEST_CASE("gemm_rows computes one range in the caller's thread", "[add][rows]") 
     gemm_rows(a, c.packed, y.view(), 5, 11);
     REQUIRE(equal(y, c.ref));
     REQUIRE_THROWS_AS(gemm_rows(a, c.packed, y.view(), 5, 12), error);
+}
+
+TEST_CASE("gemm_rows rejects activations prepared for other weights, and y aliasing its inputs", "[add][rows][errors]") {
+    // Prepared for an ungrouped layout then run on HQQ g16 weights of the same K (null group
+    // sums), for a larger K (reads past the activations), for a smaller K (wrong sums): each
+    // is an error naming `a`, with y untouched. y over the weights' storage, the bias or a
+    // row term is an error naming `y`, with the weights untouched.
+    const std::size_t k = 256, n = 16;
+    const auto wv = random_ints<int>(n, k, -1, 1);
+    const auto w = TernaryPacked<enc::code2>::from_values(wv);
+    Matrix<float> scale(n, k / 16), zero(n, k / 16);
+    for (auto& v : scale.flat()) v = 0.5f;
+    for (auto& v : zero.flat()) v = 1.0f;
+    const auto plain = pack_add(w), g16 = pack_add(w, WeightScales::hqq(scale, zero, 16));
+    const auto larger = pack_add(TernaryPacked<enc::code2>::from_values(random_ints<int>(n, 2 * k, -1, 1)));
+    const auto smaller = pack_add(TernaryPacked<enc::code2>::from_values(random_ints<int>(n, k - 64, -1, 1)));
+    const auto x = random_ints<std::int8_t>(1, k, -128, 127);
+    const auto arg = [](auto&& f) {
+        try {
+            f();
+        } catch (const error& e) {
+            return e.argument();
+        }
+        return std::string("none");
+    };
+    const auto a = prepare(Int8Rows{x, {}}, plain);
+    const auto ag = prepare(Int8Rows{x, {}}, g16);
+    Matrix<float> yf(1, n);
+    Matrix<std::int32_t> yi(1, n);
+    for (auto& v : yf.flat()) v = 7;
+    for (auto& v : yi.flat()) v = 7;
+    REQUIRE(arg([&] { gemm_rows(a, g16, yf.view(), 0, n); }) == "a");
+    REQUIRE(arg([&] { gemm_rows(ag, plain, yf.view(), 0, n); }) == "a");
+    REQUIRE(arg([&] { gemm_rows(a, larger, yi.view(), 0, n); }) == "a");
+    REQUIRE(arg([&] { gemm_rows(a, smaller, yi.view(), 0, n); }) == "a");
+    REQUIRE(arg([&] { gemm_rows(AddActivations{}, plain, yi.view(), 0, n); }) == "a");
+    for (auto v : yf.flat()) REQUIRE(v == 7);
+    for (auto v : yi.flat()) REQUIRE(v == 7);
+    REQUIRE_NOTHROW(gemm_rows(ag, g16, yf.view(), 0, n));  // the matching pair still runs
+
+    // y over the packed weights (an int32 view of their first bytes): rejected, w unchanged.
+    std::vector<std::uint8_t> before(plain.data(), plain.data() + 64);
+    auto* wbytes = const_cast<std::uint8_t*>(plain.data());
+    REQUIRE(arg([&] { gemm_rows(a, plain, MatrixView<std::int32_t>(reinterpret_cast<std::int32_t*>(wbytes), 1, n), 0, n); }) ==
+            "y");
+    REQUIRE(std::equal(before.begin(), before.end(), plain.data()));
+    std::vector<float> bias(n, 1.0f);
+    AddOptions with_bias;
+    with_bias.bias = bias;
+    REQUIRE(arg([&] { gemm_rows(ag, g16, MatrixView<float>(bias.data(), 1, n), 0, n, with_bias); }) == "y");
+    Matrix<float> b(n, 2);
+    std::vector<float> t(2, 1.0f);
+    const RowTerm term{b, t};
+    AddOptions with_term;
+    with_term.row_terms = {&term, 1};
+    REQUIRE(arg([&] { gemm_rows(ag, g16, MatrixView<float>(b.data(), 1, n), 0, n, with_term); }) == "y");
+    for (auto v : bias) REQUIRE(v == 1.0f);
+}
+
+TEST_CASE("gemm called from inside pool tasks runs inline and matches", "[add][threads][nested]") {
+    // A gemm per task of parallel_for on the default pool (which the gemm also uses) and of
+    // a pool of its own: each runs inline in its task, never waiting for the busy pool.
+    const std::size_t k = 200, n = 40;
+    const auto x = random_ints<std::int8_t>(1, k, -128, 127);
+    const Case c = make_case(Fmt::tern_code2, n, k, x);
+    ThreadPool own(2);
+    for (ThreadPool* pool : {&default_pool(), &own}) {
+        std::vector<Matrix<std::int32_t>> ys;
+        for (int i = 0; i < 6; ++i) ys.emplace_back(1, n);
+        AddOptions opt;
+        opt.pool = pool;
+        parallel_for(ys.size(), 1, [&](std::size_t b, std::size_t e) {
+            for (std::size_t i = b; i < e; ++i) gemm(x, c.packed, ys[i], opt);
+        }, *pool);
+        for (const auto& y : ys) REQUIRE(equal(y, c.ref));
+    }
 }
 
 TEST_CASE("prepare into kept activations matches a fresh prepare across shapes and kinds", "[add][rows][reuse]") {

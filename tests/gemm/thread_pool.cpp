@@ -74,6 +74,52 @@ TEST_CASE("parallel_for covers the range in grain-aligned disjoint pieces", "[th
         }
 }
 
+TEST_CASE("ThreadPool runs nested calls inline instead of waiting for itself", "[threads][nested]") {
+    // run() from inside a task of the same pool, of another pool, of the default pool and
+    // of parallel_for: every inner task runs once, on the thread of the outer task. Before
+    // nested calls went inline, each of these hung on the pool's run lock.
+    ThreadPool a(2), b(3);
+    for (ThreadPool* inner : {&a, &b, &default_pool()}) {
+        std::vector<std::atomic<int>> hits(4 * 5);
+        std::atomic<int> foreign{0};
+        a.run(4, [&](unsigned t) {
+            const auto self = std::this_thread::get_id();
+            inner->run(5, [&](unsigned u) {
+                hits[t * 5 + u].fetch_add(1);
+                if (std::this_thread::get_id() != self) foreign.fetch_add(1);
+            });
+        });
+        for (auto& h : hits) REQUIRE(h.load() == 1);
+        REQUIRE(foreign.load() == 0);
+    }
+    std::atomic<long> sum{0};
+    parallel_for(
+        64, 8,
+        [&](std::size_t b0, std::size_t e0) {
+            parallel_for(
+                e0 - b0, 1, [&](std::size_t b1, std::size_t e1) { sum.fetch_add(static_cast<long>(e1 - b1)); }, a);
+        },
+        b);
+    REQUIRE(sum.load() == 64);
+    // Cross nesting from two threads at once: a's tasks run b, b's tasks run a.
+    std::atomic<int> done{0};
+    {
+        std::jthread one([&] {
+            for (int r = 0; r < 50; ++r) a.run(2, [&](unsigned) { b.run(2, [&](unsigned) { done.fetch_add(1); }); });
+        });
+        std::jthread two([&] {
+            for (int r = 0; r < 50; ++r) b.run(3, [&](unsigned) { a.run(2, [&](unsigned) { done.fetch_add(1); }); });
+        });
+    }
+    REQUIRE(done.load() == 50 * 4 + 50 * 6);
+    // After nesting, the pool still runs tasks on its own threads.
+    std::thread::id second{};
+    a.run(2, [&](unsigned t) {
+        if (t == 1) second = std::this_thread::get_id();
+    });
+    REQUIRE(second != std::this_thread::get_id());
+}
+
 TEST_CASE("ThreadPool rejects a zero thread count", "[threads][errors]") {
     REQUIRE_THROWS_WITH(ThreadPool(0), Catch::Contains("threads = 0"));
 }

@@ -36,7 +36,9 @@
 //
 // Errors (bitla::error, before y is written): K mismatch, y of the wrong shape or
 // overlapping x or w, bias or x_scale of the wrong length, NaN/Inf in float x, int32 output
-// from weights that carry scales, a K whose int32 sums could overflow.
+// from weights that carry scales, a K whose int32 sums could overflow; for gemm_rows also
+// activations prepared for weights of another K or grouping, and y overlapping w, bias or a
+// row term.
 #pragma once
 
 #include <algorithm>
@@ -97,13 +99,12 @@ inline void check_add_common(std::size_t m, std::size_t k, const AddWeights& w, 
     check_add_options(opt, m, w);
 }
 
-template <class Y, class X>
-void check_add_views(const MatrixView<Y>& y, const MatrixView<X>& x, const AddWeights& w, const AddOptions& opt) {
-    check_view(x, "x");
+/// y against every input but the activations: w's storage, bias, row terms.
+template <class Y>
+void check_add_output(const MatrixView<Y>& y, const AddWeights& w, const AddOptions& opt) {
     check_view(y, "y");
     const auto* wb = static_cast<const void*>(w.data());
     const auto* we = static_cast<const void*>(w.data() + w.layout().storage_bytes(w.rows()));
-    require(!overlaps(y.first_byte(), y.end_byte(), x.first_byte(), x.end_byte()), "y", "y overlaps x");
     require(!overlaps(y.first_byte(), y.end_byte(), wb, we), "y", "y overlaps w");
     if (!opt.bias.empty())
         require(!overlaps(y.first_byte(), y.end_byte(), opt.bias.data(), opt.bias.data() + opt.bias.size()), "y",
@@ -115,10 +116,20 @@ void check_add_views(const MatrixView<Y>& y, const MatrixView<X>& x, const AddWe
     }
     if constexpr (std::is_same_v<std::remove_const_t<Y>, std::int32_t>)
         require(opt.row_terms.empty(), "row_terms", "int32 output takes no row terms");
-    // int32 sums of K codes <= qmax times |x| <= 128 (int8) must not overflow.
-    if constexpr (std::is_same_v<std::remove_const_t<X>, std::int8_t>)
-        check_int32_accumulator(std::max<std::size_t>(w.layout().kp, 1), 128,
-                                std::max(w.layout().qmax * w.layout().q_mul, 2));
+}
+
+/// int32 sums of K codes <= qmax times |x| <= 128 (int8) must not overflow.
+inline void check_add_int8_bound(const AddWeights& w) {
+    check_int32_accumulator(std::max<std::size_t>(w.layout().kp, 1), 128,
+                            std::max(w.layout().qmax * w.layout().q_mul, 2));
+}
+
+template <class Y, class X>
+void check_add_views(const MatrixView<Y>& y, const MatrixView<X>& x, const AddWeights& w, const AddOptions& opt) {
+    check_view(x, "x");
+    check_add_output(y, w, opt);
+    require(!overlaps(y.first_byte(), y.end_byte(), x.first_byte(), x.end_byte()), "y", "y overlaps x");
+    if constexpr (std::is_same_v<std::remove_const_t<X>, std::int8_t>) check_add_int8_bound(w);
 }
 
 }  // namespace detail
@@ -314,10 +325,16 @@ struct AddDriver {
 };
 
 /// Columns [n_begin, n_end) of y (rows of w) in the calling thread; y is the whole M x N output.
+/// `a` must have been prepared for weights of w's K and grouping (prepare(x, w)).
 template <class Out>
 void gemm_rows(const AddActivations& a, const AddWeights& w, MatrixView<Out> y, std::size_t n_begin,
                std::size_t n_end, const AddOptions& opt = {}) {
-    detail::check_view(y, "y");
+    const AddLayout &al = a.layout(), &wl = w.layout();
+    detail::require(a.prepared_for(w), "a", "a was prepared for K = ", a.cols(), " (padded ", al.kp, ", lane ",
+                    al.lane, ", ", al.groups, " groups of ", al.group_size, ") but w has K = ", w.cols(), " (padded ",
+                    wl.kp, ", lane ", wl.lane, ", ", wl.groups, " groups of ", wl.group_size,
+                    "): prepare the activations for these weights");
+    detail::check_add_output(y, w, opt);
     detail::require(y.rows == a.rows() && y.cols == w.rows(), "y", "y is ", y.rows, " x ", y.cols, " but x . w^T is ",
                     a.rows(), " x ", w.rows());
     detail::require(n_begin <= n_end && n_end <= w.rows(), "n_end", "range [", n_begin, ", ", n_end,
@@ -327,6 +344,7 @@ void gemm_rows(const AddActivations& a, const AddWeights& w, MatrixView<Out> y, 
         detail::require(a.is_int8() && w.scale_kind() == ScaleKind::none && !w.has_zero_term() && opt.bias.empty() &&
                             opt.row_terms.empty(),
                         "y", "int32 output needs int8 activations and weights without scales, bias or row terms");
+    if (a.is_int8()) detail::check_add_int8_bound(w);
     if (a.rows() == 0 || n_begin == n_end) return;
     AddDriver::run(a, w, y, n_begin, n_end, opt, active_kernels<AddKernels>());
 }

@@ -39,7 +39,17 @@ struct Int8Rows {
 class AddActivations {
 public:
     [[nodiscard]] std::size_t rows() const noexcept { return rows_; }
+    [[nodiscard]] std::size_t cols() const noexcept { return cols_; }
     [[nodiscard]] bool is_int8() const noexcept { return int8_; }
+    /// True when these activations were prepared for weights of w's K and step order
+    /// (padded K, lane, groups): the only weights a gemm_rows call may pair them with.
+    [[nodiscard]] bool prepared_for(const AddWeights& w) const noexcept {
+        const AddLayout& l = w.layout();
+        return cols_ == l.cols && layout_.kp == l.kp && layout_.lane == l.lane && layout_.groups == l.groups &&
+               layout_.group_size == l.group_size;
+    }
+    /// The layout the activations were prepared for (what prepared_for compares).
+    [[nodiscard]] const AddLayout& layout() const noexcept { return layout_; }
 
 private:
     template <class T>

@@ -11,7 +11,9 @@
 // the caller), and returns when all are done. The split is static, so which thread computes
 // which output never depends on timing, and results do not depend on the thread count as
 // long as every output element is computed by one task (the drivers guarantee that).
-// Calls from several threads at once are serialised; they never interleave.
+// Calls from several threads at once are serialised; they never interleave. A call made
+// from inside a task of any ThreadPool (a gemm inside a parallel_for, say) runs its tasks
+// inline, in order, on the calling thread: waiting for a pool there could wait for itself.
 //
 // A worker that finds itself on the CPU of another of the job's threads moves itself off it
 // (Linux: its affinity mask without that CPU, then its own mask back). Under a hypervisor,
@@ -89,6 +91,19 @@ inline bool move_off_cpus(const std::atomic<int>* avoid, std::size_t count, std:
 /// 256 MiB of weights, passes alternating: 2-thread binary GEMV +0.4% (usual memory
 /// state) / +0.9% (fast), HQQ g64 +0.3% / +0.3%.
 inline constexpr int pause_spins = 1024;
+
+/// How many ThreadPool tasks the calling thread is inside (nested run() calls go inline).
+inline unsigned& pool_task_depth() noexcept {
+    thread_local unsigned depth = 0;
+    return depth;
+}
+/// Marks the calling thread as inside a pool task for its lifetime.
+struct InPoolTask {
+    InPoolTask() noexcept { ++pool_task_depth(); }
+    ~InPoolTask() { --pool_task_depth(); }
+    InPoolTask(const InPoolTask&) = delete;
+    InPoolTask& operator=(const InPoolTask&) = delete;
+};
 inline void relax(int spin) noexcept {
 #if defined(__x86_64__) || defined(__i386__)
     if (spin < pause_spins) return __builtin_ia32_pause();
@@ -122,10 +137,11 @@ public:
 
     /// Calls f(t) for t in [0, tasks); task t runs on thread t % size(). Blocks until done.
     /// The first exception a task throws is rethrown here (the other tasks still finish).
+    /// Called from inside a task of any pool, it runs every task on the calling thread.
     template <class F>
     void run(unsigned tasks, F&& f) {
         if (tasks == 0) return;
-        if (tasks == 1 || size_ == 1) {
+        if (tasks == 1 || size_ == 1 || detail::pool_task_depth() != 0) {
             for (unsigned t = 0; t < tasks; ++t) f(t);
             return;
         }
@@ -174,6 +190,7 @@ private:
     }
 
     void run_tasks_of(unsigned thread, unsigned tasks) {
+        const detail::InPoolTask inside;
         for (unsigned t = thread; t < tasks; t += size_) {
             try {
                 job_(t);
