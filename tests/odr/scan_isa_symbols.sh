@@ -1,5 +1,6 @@
 #!/bin/sh
-# Symbol scan for runtime dispatch (usage: scan_isa_symbols.sh object...).
+# Symbol scan for runtime dispatch (usage: scan_isa_symbols.sh isa,isa,... object...; the
+# ISA names are the table's, include/bitla/arch/isa_table.hpp, as CMake read them).
 #
 # Each object named <isa>.cpp.o (a per-ISA unit of bitla's runtime dispatch) is compiled
 # with that ISA's flags and linked next to baseline code. Any global or weak symbol it
@@ -9,6 +10,8 @@
 # bitla::v0::arch::<isa>, in its demangled name. Prints each offender and fails if any.
 # Objects with other names are skipped.
 set -eu
+isas=",$1,"
+shift
 status=0
 checked=0
 tmp=$(mktemp -d)
@@ -16,7 +19,7 @@ trap 'rm -rf "$tmp"' EXIT
 for obj in "$@"; do
   base=$(basename "$obj")
   isa=${base%%.*}
-  case "$isa" in avx2|avx512bw|avx512_vpopcnt|avx512_vnni) ;; *) continue ;; esac
+  case "$isas" in *",$isa,"*) ;; *) continue ;; esac
   checked=$((checked + 1))
   # Global (T), weak (W, V) and unique (u) symbols this object defines.
   nm --defined-only "$obj" | awk '$2 ~ /^[TWVu]$/ { print $3 }' | sort -u > "$tmp/shared"

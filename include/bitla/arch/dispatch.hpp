@@ -6,8 +6,9 @@
 //                          -march=native, ...), plus generic. No CMake helper needed.
 //   runtime dispatch       `bitla_enable_runtime_dispatch(target)` (CMake) compiles one
 //                          translation unit per ISA with that ISA's flags and defines
-//                          BITLA_RUNTIME_DISPATCH; a binary built for baseline x86-64 then
-//                          runs the best kernels the CPU and OS allow.
+//                          BITLA_RUNTIME_DISPATCH and BITLA_DISPATCH_ISAS (their names);
+//                          a binary built for the platform's baseline then runs the best
+//                          kernels the CPU and OS allow.
 // Use one mode per program: the mode decides what the inline dispatch functions see.
 //
 // A kernel family is a struct of function pointers with a member template
@@ -19,7 +20,7 @@
 //   environment  BITLA_ISA=avx2            read once, at the first kernel call
 //   API          bitla::set_isa_limit(isa::avx2) / clear_isa_limit(), or ScopedIsaLimit
 // The limit must name an ISA this binary has and this CPU supports (`available_isas()`),
-// else bitla::error. Kernels at the limit or below it run. Changing the limit while
+// else bitla::error. The limit and its ancestors may run (arch/isa.hpp: `extends`). Changing the limit while
 // another thread is inside bitla is not supported.
 #pragma once
 
@@ -37,19 +38,11 @@
 #if !defined(BITLA_RUNTIME_DISPATCH)
 #define BITLA_RUNTIME_DISPATCH 0
 #endif
-#if BITLA_RUNTIME_DISPATCH
-#if !defined(BITLA_DISPATCH_AVX2)
-#define BITLA_DISPATCH_AVX2 0
+#if BITLA_RUNTIME_DISPATCH && !defined(BITLA_DISPATCH_ISAS)
+#define BITLA_DISPATCH_ISAS ""
 #endif
-#if !defined(BITLA_DISPATCH_AVX512BW)
-#define BITLA_DISPATCH_AVX512BW 0
-#endif
-#if !defined(BITLA_DISPATCH_AVX512_VPOPCNT)
-#define BITLA_DISPATCH_AVX512_VPOPCNT 0
-#endif
-#if !defined(BITLA_DISPATCH_AVX512_VNNI)
-#define BITLA_DISPATCH_AVX512_VNNI 0
-#endif
+#if !defined(BITLA_DISPATCH_EMULATED)
+#define BITLA_DISPATCH_EMULATED ""
 #endif
 
 namespace bitla::inline v0 {
@@ -57,24 +50,47 @@ namespace bitla::inline v0 {
 namespace detail {
 
 /// The family's kernels for Arch. Declared here, defined (explicitly instantiated) only in
-/// the per-ISA translation unit that was compiled with Arch's flags (arch/instantiate.hpp).
+/// the per-ISA translation unit that was compiled with Arch's flags (kernels/instantiate.hpp).
 template <class Family, class Arch>
 Family family_for() noexcept;
 
-/// True when this program contains kernels for `i`.
-[[nodiscard]] constexpr bool compiled_in(isa i) noexcept {
-#if BITLA_RUNTIME_DISPATCH
-    switch (i) {
-        case isa::generic: return true;
-        case isa::avx2: return BITLA_DISPATCH_AVX2;
-        case isa::avx512bw: return BITLA_DISPATCH_AVX512BW;
-        case isa::avx512_vpopcnt: return BITLA_DISPATCH_AVX512_VPOPCNT;
-        case isa::avx512_vnni: return BITLA_DISPATCH_AVX512_VNNI;
+/// True when `list` (names separated by commas) holds `item`.
+[[nodiscard]] constexpr bool in_list(std::string_view list, std::string_view item) noexcept {
+    while (!list.empty()) {
+        const std::size_t comma = list.find(',');
+        if (list.substr(0, comma) == item) return true;
+        if (comma == std::string_view::npos) break;
+        list.remove_prefix(comma + 1);
     }
     return false;
+}
+
+/// True when this program contains kernels for `i`: in runtime-dispatch mode the ISAs
+/// whose units CMake added (BITLA_DISPATCH_ISAS, comma-separated), else those this
+/// translation unit's flags enable.
+[[nodiscard]] constexpr bool compiled_in(isa i) noexcept {
+#if BITLA_RUNTIME_DISPATCH
+    return i == isa::generic || (on_build_platform(i) && in_list(BITLA_DISPATCH_ISAS, name(i)));
 #else
     return arch::flags_enable(i);
 #endif
+}
+
+/// True when the program's unit for `i` emulates it (SIMDe, compiled with its nearest
+/// non-emulated ancestor's flags: BITLA_EMULATE_ISAS in cmake/bitlaDispatch.cmake).
+[[nodiscard]] constexpr bool emulated(isa i) noexcept {
+#if BITLA_RUNTIME_DISPATCH
+    return compiled_in(i) && in_list(BITLA_DISPATCH_EMULATED, name(i));
+#else
+    (void)i;
+    return false;
+#endif
+}
+
+/// The ISA whose instructions the unit for `i` really executes.
+[[nodiscard]] constexpr isa executes(isa i) noexcept {
+    while (emulated(i)) i = parent(i);
+    return i;
 }
 
 template <class Family, class Arch>
@@ -107,7 +123,7 @@ inline unsigned available_mask() {
     static const unsigned mask = [] {
         unsigned m = 0;
         for (isa i : all_isas)
-            if (compiled_in(i) && cpu_supports(cpu(), i)) m |= 1u << index(i);
+            if (compiled_in(i) && cpu_supports(cpu(), detail::executes(i))) m |= 1u << index(i);
         return m;
     }();
     return mask;
@@ -135,6 +151,12 @@ inline std::string available_list() {
     return s;
 }
 
+inline std::string isa_names() {
+    std::string s;
+    for (isa i : all_isas) s += (s.empty() ? "" : ", ") + std::string(name(i));
+    return s;
+}
+
 inline void check_available(isa i, std::string_view argument) {
     require(is_available(i), argument, "ISA ", name(i), " is not available here (available: ", available_list(), ")");
 }
@@ -145,8 +167,7 @@ inline int env_limit() {
         const char* s = std::getenv("BITLA_ISA");
         if (s == nullptr || *s == '\0') return no_limit;
         const auto i = parse_isa(s);
-        require(i.has_value(), "BITLA_ISA", "BITLA_ISA = '", s, "' names no ISA (generic, avx2, avx512bw, ",
-                "avx512_vpopcnt, avx512_vnni)");
+        require(i.has_value(), "BITLA_ISA", "BITLA_ISA = '", s, "' names no ISA (", isa_names(), ")");
         check_available(*i, "BITLA_ISA");
         return static_cast<int>(*i);
     }();
@@ -155,16 +176,26 @@ inline int env_limit() {
 
 }  // namespace detail
 
-/// The ISA whose kernels run now: the best available at or below the limit.
+namespace detail {
+/// Bit j set when ISA j is `limit` or one of its ancestors.
+constexpr unsigned lineage_mask(isa limit) noexcept {
+    unsigned m = 1u << index(isa::generic);
+    for (isa i = limit; i != isa::generic; i = parent(i)) m |= 1u << index(i);
+    return m;
+}
+}  // namespace detail
+
+/// The ISA whose kernels run now: the most preferred available one that is the limit or
+/// one of its ancestors.
 [[nodiscard]] inline isa active_isa() {
     int limit = detail::api_limit().load(std::memory_order_relaxed);
     if (limit == detail::no_limit) limit = detail::env_limit();
     unsigned allowed = detail::available_mask();
-    if (limit != detail::no_limit) allowed &= (2u << limit) - 1u;
+    if (limit != detail::no_limit) allowed &= detail::lineage_mask(static_cast<isa>(limit));
     return static_cast<isa>(std::bit_width(allowed) - 1);  // generic (bit 0) is always set
 }
 
-/// Limits kernels to `i` and the ISAs before it (overrides BITLA_ISA).
+/// Limits kernels to `i` and its ancestors (overrides BITLA_ISA).
 inline void set_isa_limit(isa i) {
     detail::check_available(i, "isa");
     detail::api_limit().store(static_cast<int>(i), std::memory_order_relaxed);
@@ -189,9 +220,9 @@ private:
 template <class Family>
 [[nodiscard]] const Family& kernels_for(isa i) {
     static const std::array<Family, isa_count> table = {
-        detail::make_entry<Family, arch::generic>(),        detail::make_entry<Family, arch::avx2>(),
-        detail::make_entry<Family, arch::avx512bw>(),       detail::make_entry<Family, arch::avx512_vpopcnt>(),
-        detail::make_entry<Family, arch::avx512_vnni>(),
+#define BITLA_DETAIL_ISA_ENTRY(name, parent, platform, simd, flags, needs) detail::make_entry<Family, arch::name>(),
+        BITLA_ISA_TABLE(BITLA_DETAIL_ISA_ENTRY)
+#undef BITLA_DETAIL_ISA_ENTRY
     };
     if (!is_available(i)) [[unlikely]]
         detail::check_available(i, "isa");

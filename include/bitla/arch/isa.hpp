@@ -1,50 +1,92 @@
-// bitla/arch/isa.hpp — the instruction sets bitla has kernels for, in ascending order.
+// bitla/arch/isa.hpp — the instruction sets bitla has kernel slots for, generated from the
+// table in arch/isa_table.hpp.
 //
-// Each ISA is one folder `kernels/<name>/`, one row in arch/table.hpp (its tag and what
-// the CPU must support) and one row in cmake/bitlaDispatch.cmake (its compiler flags).
-// The levels nest: each implies every feature of the ones before it, so limiting bitla to
-// an ISA allows exactly it and those before it, and a kernel family that has nothing
-// better at some level reuses the level below. (A CPU with VNNI but no VPOPCNTDQ, such as
-// Cascade Lake, therefore runs the avx512bw level.)
+// ISAs form families, one chain per platform, each level implying its parent:
+//   x86-64   generic -> avx2 -> avx512bw -> avx512_vpopcnt -> avx512_vnni,
+//                       avx2 -> avx_vnni (a branch: AVX2 + 256-bit vpdpbusd)
+//   aarch64  generic -> neon -> neon_dotprod -> neon_i8mm
+// Limiting bitla to an ISA allows it and its ancestors (`extends`). The enumerators are in
+// order of preference (the table's row order), not a chain: compare ISAs with `extends`,
+// never with < or >=.
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <optional>
 #include <string_view>
 
 #include "../core/config.hpp"
+#include "isa_table.hpp"
 
 namespace bitla::inline v0 {
 
 enum class isa : int {
-    generic = 0,         ///< plain C++20 (std::popcount): the reference every other ISA is tested against
-    avx2 = 1,            ///< AVX2 + FMA + BMI2 + POPCNT: no vector popcount (nibble lookup)
-    avx512bw = 2,        ///< AVX-512 F/BW/DQ/VL without VPOPCNTDQ (byte lookup popcount)
-    avx512_vpopcnt = 3,  ///< + VPOPCNTDQ and BITALG: native 64-bit lane popcount
-    avx512_vnni = 4,     ///< avx512_vpopcnt + VNNI (vpdpbusd u8 x s8 dot products)
+#define BITLA_DETAIL_ISA_ENUM(name, parent, platform, simd, flags, needs) name,
+    BITLA_ISA_TABLE(BITLA_DETAIL_ISA_ENUM)
+#undef BITLA_DETAIL_ISA_ENUM
 };
 
-inline constexpr std::array all_isas = {isa::generic, isa::avx2, isa::avx512bw, isa::avx512_vpopcnt, isa::avx512_vnni};
+/// Every ISA of every platform, in order of preference.
+inline constexpr std::array all_isas = {
+#define BITLA_DETAIL_ISA_LIST(name, parent, platform, simd, flags, needs) isa::name,
+    BITLA_ISA_TABLE(BITLA_DETAIL_ISA_LIST)
+#undef BITLA_DETAIL_ISA_LIST
+};
 inline constexpr std::size_t isa_count = all_isas.size();
 
-[[nodiscard]] constexpr std::string_view name(isa i) noexcept {
-    switch (i) {
-        case isa::generic: return "generic";
-        case isa::avx2: return "avx2";
-        case isa::avx512bw: return "avx512bw";
-        case isa::avx512_vpopcnt: return "avx512_vpopcnt";
-        case isa::avx512_vnni: return "avx512_vnni";
+[[nodiscard]] constexpr std::size_t index(isa i) noexcept { return static_cast<std::size_t>(i); }
+
+namespace detail {
+/// One row of the table, as data.
+struct IsaRow {
+    std::string_view name, platform;
+    isa parent;
+};
+inline constexpr IsaRow isa_rows[] = {
+#define BITLA_DETAIL_ISA_ROW(name, parent, platform, simd, flags, needs) {#name, #platform, isa::parent},
+    BITLA_ISA_TABLE(BITLA_DETAIL_ISA_ROW)
+#undef BITLA_DETAIL_ISA_ROW
+};
+}  // namespace detail
+
+/// The ISA's name (its folder kernels/<name>/ and the value BITLA_ISA takes).
+[[nodiscard]] constexpr std::string_view name(isa i) noexcept { return detail::isa_rows[index(i)].name; }
+
+/// The ISA i extends (generic's parent is generic).
+[[nodiscard]] constexpr isa parent(isa i) noexcept { return detail::isa_rows[index(i)].parent; }
+
+/// The platform whose CPUs can have i: "x86_64", "aarch64" or "any".
+[[nodiscard]] constexpr std::string_view platform(isa i) noexcept { return detail::isa_rows[index(i)].platform; }
+
+/// True when `i` is `base` or descends from it: a CPU that runs i runs base, and base's
+/// kernels are valid under i's flags.
+[[nodiscard]] constexpr bool extends(isa i, isa base) noexcept {
+    for (;; i = parent(i)) {
+        if (i == base) return true;
+        if (i == isa::generic) return false;
     }
-    return "unknown";
 }
 
-/// The ISA with this folder name, if any.
+/// The ISA with this name, if any.
 [[nodiscard]] constexpr std::optional<isa> parse_isa(std::string_view s) noexcept {
     for (isa i : all_isas)
         if (name(i) == s) return i;
     return std::nullopt;
 }
 
-[[nodiscard]] constexpr std::size_t index(isa i) noexcept { return static_cast<std::size_t>(i); }
+/// The platform this program is built for, in the table's terms.
+inline constexpr std::string_view build_platform =
+#if defined(__x86_64__) || defined(_M_X64)
+    "x86_64";
+#elif defined(__aarch64__) || defined(_M_ARM64)
+    "aarch64";
+#else
+    "other";
+#endif
+
+/// True when i belongs to the platform this program is built for (generic always does).
+[[nodiscard]] constexpr bool on_build_platform(isa i) noexcept {
+    return platform(i) == "any" || platform(i) == build_platform;
+}
 
 }  // namespace bitla::inline v0

@@ -105,9 +105,14 @@ struct InPoolTask {
     InPoolTask& operator=(const InPoolTask&) = delete;
 };
 inline void relax(int spin) noexcept {
+    if (spin < pause_spins) {
 #if defined(__x86_64__) || defined(__i386__)
-    if (spin < pause_spins) return __builtin_ia32_pause();
+        return __builtin_ia32_pause();
+#elif defined(__aarch64__)
+        __asm__ volatile("yield");  // the spin-wait hint
+        return;
 #endif
+    }
     std::this_thread::yield();
 }
 }  // namespace detail

@@ -37,7 +37,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "../arch/table.hpp"
+#include "select.hpp"
 #include "../core/add_layout.hpp"
 
 namespace bitla::inline v0 {
@@ -121,10 +121,6 @@ struct AddKernels {
 };
 
 namespace kernels {
-/// The add-only kernels of an ISA: defined in kernels/<isa>/add.hpp for the tags whose
-/// flags the translation unit has.
-template <class Arch, class = void>
-struct AddImpl;
 
 /// Calls f.template operator()<Rs, Rz, Bias>() with the ungrouped terms `a` has: each
 /// ISA's gemv_out loop is branch-free for its combination.
@@ -213,7 +209,8 @@ namespace bitla::inline v0 {
 
 template <class Arch>
 AddKernels AddKernels::make() noexcept {
-    return kernels::AddImpl<Arch>::family();
+    // kernels/<isa>/add.hpp: Arch's own folder's family, else its nearest ancestor's.
+    return kernels::add_family<Arch>(Arch{}, kernels::pick{});
 }
 
 }  // namespace bitla::inline v0

@@ -24,18 +24,18 @@
 // two levels share an implementation (avx512_vpopcnt and avx512_vnni) it is a template on
 // the tag, instantiated once per tag.
 //
-// A new ISA (NEON: vcntq_u8 + pairwise widening adds) is one folder with one such file.
+// Each ISA folder defines its operations as a template on the tag, `<isa>_bit_ops<Arch>`,
+// and declares `template <class Arch> <isa>_bit_ops<Arch> bit_ops_for(arch::<isa>, pick)`:
+// bit_ops<Arch> is Arch's own folder's or its nearest ancestor's (kernels/select.hpp). A
+// new ISA (NEON: vcntq_u8 + pairwise widening adds) is one folder with one such file.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 
-#include "../arch/table.hpp"
+#include "select.hpp"
 
 namespace bitla::inline v0::kernels {
-
-template <class Arch>
-struct bit_ops;
 
 }  // namespace bitla::inline v0::kernels
 
@@ -43,3 +43,11 @@ struct bit_ops;
 #include "avx2/bit_ops.hpp"
 #include "avx512bw/bit_ops.hpp"
 #include "avx512_vpopcnt/bit_ops.hpp"
+
+namespace bitla::inline v0::kernels {
+
+/// The popcount operations for tag Arch: its own folder's, else its nearest ancestor's.
+template <class Arch>
+using bit_ops = decltype(bit_ops_for<Arch>(Arch{}, pick{}));
+
+}  // namespace bitla::inline v0::kernels

@@ -14,7 +14,7 @@
 #include <cstddef>
 #include <type_traits>
 
-#include "../arch/table.hpp"
+#include "select.hpp"
 
 namespace bitla::inline v0 {
 
@@ -70,13 +70,16 @@ void low_rank_expand(const float* b, std::size_t ldb, std::size_t n, std::size_t
     }
 }
 
-/// The expand each ISA uses: the loop above unless a kernels/<isa>/low_rank.hpp specialises it.
-template <class Arch, class = void>
-struct LowRankImpl {
-    static void expand(const float* b, std::size_t ldb, std::size_t n, std::size_t r, const float* t, float* y) {
-        low_rank_expand<Arch>(b, ldb, n, r, t, y);
-    }
-};
+/// The expand each ISA uses: the loop above unless a kernels/<isa>/low_rank.hpp has its own.
+template <class Arch>
+void expand_for(arch::generic, pick, const float* b, std::size_t ldb, std::size_t n, std::size_t r, const float* t,
+                float* y) {
+    low_rank_expand<Arch>(b, ldb, n, r, t, y);
+}
+template <class Arch>
+void expand(const float* b, std::size_t ldb, std::size_t n, std::size_t r, const float* t, float* y) {
+    expand_for<Arch>(Arch{}, pick{}, b, ldb, n, r, t, y);
+}
 
 }  // namespace kernels
 
@@ -88,7 +91,7 @@ namespace bitla::inline v0 {
 
 template <class Arch>
 LowRankKernels LowRankKernels::make() noexcept {
-    return {&kernels::low_rank_project<Arch>, &kernels::LowRankImpl<Arch>::expand};
+    return {&kernels::low_rank_project<Arch>, &kernels::expand<Arch>};
 }
 
 }  // namespace bitla::inline v0

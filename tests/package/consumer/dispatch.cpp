@@ -10,18 +10,14 @@
 int main() {
     using namespace bitla;
     static_assert(BITLA_RUNTIME_DISPATCH, "bitla_enable_runtime_dispatch did not define BITLA_RUNTIME_DISPATCH");
-#if defined(__x86_64__)
-    const bool x86 = true;
-#else
-    const bool x86 = false;
-#endif
+
     bool ok = true;
     std::printf("consumer_dispatch: available:");
     for (isa i : all_isas) {
 #if defined(BITLA_EXPECT_ONLY_AVX2)
-        const bool built = i == isa::generic || (x86 && i == isa::avx2);
+        const bool built = i == isa::generic || (build_platform == "x86_64" && i == isa::avx2);
 #else
-        const bool built = i == isa::generic || x86;
+        const bool built = true;  // every ISA of the platform
 #endif
         const bool want = built && cpu_supports(detail::cpu(), i);
         if (is_available(i)) std::printf(" %s", name(i).data());

@@ -364,13 +364,11 @@ struct Avx2Add {
 };
 
 template <class Arch>
-struct AddImpl<Arch, std::enable_if_t<Arch::id == isa::avx2>> {
-    static AddKernels family() noexcept {
-        using G = GenericAdd<Arch>;
-        using K = Avx2Add<Arch>;
-        return {&K::dot_i8, &G::dot_i8, &K::dot_f32, &G::groups, 2, 2, &K::gemv_i8, &Avx2GemvOut<Arch>::gemv_out};
-    }
-};
+AddKernels add_family(arch::avx2, pick) noexcept {
+    using G = GenericAdd<Arch>;
+    using K = Avx2Add<Arch>;
+    return {&K::dot_i8, &G::dot_i8, &K::dot_f32, &G::groups, 2, 2, &K::gemv_i8, &Avx2GemvOut<Arch>::gemv_out};
+}
 
 }  // namespace bitla::inline v0::kernels
 

@@ -12,8 +12,8 @@
 
 namespace bitla::inline v0::kernels {
 
-template <>
-struct bit_ops<arch::avx2> {
+template <class Arch>
+struct avx2_bit_ops {
     using reg = __m256i;
     static constexpr std::size_t lanes = 4, mr = 4, nr = 8;
 
@@ -44,6 +44,8 @@ struct bit_ops<arch::avx2> {
         return static_cast<std::uint64_t>(_mm_cvtsi128_si64(s)) + static_cast<std::uint64_t>(_mm_extract_epi64(s, 1));
     }
 };
+template <class Arch>
+avx2_bit_ops<Arch> bit_ops_for(arch::avx2, pick);
 
 }  // namespace bitla::inline v0::kernels
 #endif

@@ -1,6 +1,6 @@
 // bitla/kernels/avx512_vpopcnt/bit_ops.hpp — bit_ops with AVX-512 VPOPCNTDQ: three
 // instructions per 512-bit word pair (vpxorq, vpopcntq, vpaddq), the machine's peak.
-// Also used by avx512_vnni (the levels nest), instantiated on that level's own tag.
+// Also used by avx512_vnni (its tag derives from this level's), instantiated on its own tag.
 #pragma once
 
 #include "../avx512bw/bit_ops.hpp"
@@ -16,10 +16,8 @@ struct avx512_vpopcnt_ops : avx512_ops<Arch> {
     }
 };
 
-template <>
-struct bit_ops<arch::avx512_vpopcnt> : avx512_vpopcnt_ops<arch::avx512_vpopcnt> {};
-template <>
-struct bit_ops<arch::avx512_vnni> : avx512_vpopcnt_ops<arch::avx512_vnni> {};
+template <class Arch>
+avx512_vpopcnt_ops<Arch> bit_ops_for(arch::avx512_vpopcnt, pick);  // and its child avx512_vnni
 
 }  // namespace bitla::inline v0::kernels
 #endif

@@ -36,7 +36,7 @@
 
 #if BITLA_FLAGS_AVX512BW
 
-#include <immintrin.h>
+#include "intrinsics.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -52,7 +52,7 @@ template <class Arch>
 struct Avx512Add : Avx512Reduce<Arch> {
     using Avx512Reduce<Arch>::hsum;
     using Avx512Reduce<Arch>::hsum_ps;
-    static constexpr bool vnni = Arch::id == isa::avx512_vnni;
+    static constexpr bool vnni = arch::extends_v<Arch, arch::avx512_vnni>;
 
     /// acc + the u8·s8 dot products of q and x per dword. GCC 12 gets vpdpbusd as inline
     /// asm with the accumulator tied ("+v"): from the intrinsic it copies each accumulator
@@ -60,7 +60,7 @@ struct Avx512Add : Avx512Reduce<Arch> {
     /// the L3 without the copies; a standalone 16-accumulator loop ran 29 vs 45 GB/s).
     static BITLA_ALWAYS_INLINE __m512i dp(__m512i acc, __m512i q, __m512i x) noexcept {
         if constexpr (vnni) {
-#if defined(__GNUC__) && !defined(__clang__)
+#if defined(__GNUC__) && !defined(__clang__) && !BITLA_EMULATE_AVX512_VNNI
             __asm__("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(q), "v"(x));
             return acc;
 #else
@@ -382,13 +382,11 @@ struct Avx512Add : Avx512Reduce<Arch> {
 namespace bitla::inline v0::kernels {
 
 template <class Arch>
-struct AddImpl<Arch, std::enable_if_t<(Arch::id >= isa::avx512bw)>> {
-    static AddKernels family() noexcept {
-        using K = Avx512Add<Arch>;
-        return {&K::dot_i8, &K::add_i8, &Avx512AddF32<Arch>::dot_f32, &K::groups, 4, 4,
-                &Avx512AddGemv<Arch>::gemv_i8, &Avx2GemvOut<Arch>::gemv_out};
-    }
-};
+AddKernels add_family(arch::avx512bw, pick) noexcept {  // and its descendants
+    using K = Avx512Add<Arch>;
+    return {&K::dot_i8, &K::add_i8, &Avx512AddF32<Arch>::dot_f32, &K::groups, 4, 4,
+            &Avx512AddGemv<Arch>::gemv_i8, &Avx2GemvOut<Arch>::gemv_out};
+}
 
 }  // namespace bitla::inline v0::kernels
 

@@ -7,7 +7,7 @@
 
 #if BITLA_FLAGS_AVX512BW
 
-#include <immintrin.h>
+#include "intrinsics.hpp"
 
 #include <cstddef>
 #include <cstdint>

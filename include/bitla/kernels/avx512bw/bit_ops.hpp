@@ -9,7 +9,7 @@
 #include "../bit_ops.hpp"
 
 #if BITLA_FLAGS_AVX512BW
-#include <immintrin.h>
+#include "intrinsics.hpp"
 
 namespace bitla::inline v0::kernels {
 
@@ -37,8 +37,9 @@ struct avx512_ops {
     }
 };
 
-template <>
-struct bit_ops<arch::avx512bw> : avx512_ops<arch::avx512bw> {
+template <class Arch>
+struct avx512bw_bit_ops : avx512_ops<Arch> {
+    using reg = __m512i;
     static reg xor_popcount_add(reg acc, reg a, reg b) noexcept {
         const __m512i lut =  // bit counts of the nibbles 0..15, in every 128-bit lane
             _mm512_set4_epi32(0x04030302, 0x03020201, 0x03020201, 0x02010100);
@@ -50,6 +51,8 @@ struct bit_ops<arch::avx512bw> : avx512_ops<arch::avx512bw> {
         return _mm512_add_epi64(acc, _mm512_sad_epu8(bytes, _mm512_setzero_si512()));
     }
 };
+template <class Arch>
+avx512bw_bit_ops<Arch> bit_ops_for(arch::avx512bw, pick);
 
 }  // namespace bitla::inline v0::kernels
 #endif

@@ -13,7 +13,7 @@
 
 #if BITLA_FLAGS_AVX512BW
 
-#include <immintrin.h>
+#include "intrinsics.hpp"
 
 #include <cstddef>
 
@@ -44,12 +44,11 @@ struct Avx512LowRank {
 };
 
 template <class Arch>
-struct LowRankImpl<Arch, std::enable_if_t<(Arch::id >= isa::avx512bw)>> {
-    static void expand(const float* b, std::size_t ldb, std::size_t n, std::size_t r, const float* t, float* y) {
-        if (r == 16 && ldb == 16) return Avx512LowRank<Arch>::expand16(b, n, t, y);
-        low_rank_expand<Arch>(b, ldb, n, r, t, y);
-    }
-};
+void expand_for(arch::avx512bw, pick, const float* b, std::size_t ldb, std::size_t n, std::size_t r, const float* t,
+                float* y) {
+    if (r == 16 && ldb == 16) return Avx512LowRank<Arch>::expand16(b, n, t, y);
+    low_rank_expand<Arch>(b, ldb, n, r, t, y);
+}
 
 }  // namespace bitla::inline v0::kernels
 

@@ -13,7 +13,7 @@
 
 #if BITLA_FLAGS_AVX512BW
 
-#include <immintrin.h>
+#include "intrinsics.hpp"
 
 #include <cstddef>
 

@@ -1,7 +1,7 @@
 // bitla/kernels/generic/add.hpp — the add-only tile kernels in plain C++20: the oracle the
 // SIMD kernels are checked against bit for bit (int8), and the fallback every ISA may use
 // for what it does not accelerate. Templated on the ISA tag so each translation unit's
-// copy is its own symbol (arch/instantiate.hpp).
+// copy is its own symbol (kernels/instantiate.hpp).
 #pragma once
 
 #include <cstddef>
@@ -148,11 +148,9 @@ struct GenericAdd {
 };
 
 template <class Arch>
-struct AddImpl<Arch, std::enable_if_t<Arch::id == isa::generic>> {
-    static AddKernels family() noexcept {
-        using G = GenericAdd<Arch>;
-        return {&G::dot_i8, &G::dot_i8, &G::dot_f32, &G::groups, 4, 4, &G::gemv_i8, &G::gemv_out};
-    }
-};
+AddKernels add_family(arch::generic, pick) noexcept {
+    using G = GenericAdd<Arch>;
+    return {&G::dot_i8, &G::dot_i8, &G::dot_f32, &G::groups, 4, 4, &G::gemv_i8, &G::gemv_out};
+}
 
 }  // namespace bitla::inline v0::kernels

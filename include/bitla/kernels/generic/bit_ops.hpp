@@ -10,8 +10,8 @@
 
 namespace bitla::inline v0::kernels {
 
-template <>
-struct bit_ops<arch::generic> {
+template <class Arch>
+struct generic_bit_ops {
     using reg = std::uint64_t;
     static constexpr std::size_t lanes = 1, mr = 4, nr = 4;
 
@@ -27,5 +27,7 @@ struct bit_ops<arch::generic> {
     }
     static std::uint64_t reduce(reg acc) noexcept { return acc; }
 };
+template <class Arch>
+generic_bit_ops<Arch> bit_ops_for(arch::generic, pick);
 
 }  // namespace bitla::inline v0::kernels

@@ -1,9 +1,9 @@
-// bitla/arch/instantiate.hpp — the body of a per-ISA translation unit (runtime dispatch).
+// bitla/kernels/instantiate.hpp — the body of a per-ISA translation unit (runtime dispatch).
 //
 // `bitla_enable_runtime_dispatch(target)` (cmake/bitlaDispatch.cmake) generates, for each
 // ISA, a file compiled with that ISA's flags that reads
 //
-//     #include <bitla/arch/instantiate.hpp>
+//     #include <bitla/kernels/instantiate.hpp>
 //     BITLA_INSTANTIATE_ISA(avx2)
 //
 // which explicitly instantiates `detail::family_for<Family, arch::avx2>` for every kernel
@@ -12,8 +12,8 @@
 // checks this with a symbol scan).
 #pragma once
 
-#include "../kernels/families.hpp"
-#include "dispatch.hpp"
+#include "../arch/dispatch.hpp"
+#include "families.hpp"
 
 namespace bitla::inline v0::detail {
 
