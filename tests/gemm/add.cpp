@@ -346,6 +346,31 @@ TEST_CASE("bits GEMV at the extremes and on both sides of the scaled sums' int32
     }
 }
 
+TEST_CASE("code2 GEMV at the extremes of its int16 accumulators", "[add][exact][gemv]") {
+    // The AVX2 panel GEMV adds both halves of a step into one int16 lane (up to 1536 a
+    // step) for 16 steps before widening: 2-bit codes all 3 against x all -128 or all 127
+    // are the largest sums, in whole panels (rows 0..15) and in the tiles after them.
+    for (std::int8_t xv : {std::int8_t(-128), std::int8_t(127)})
+        for (std::size_t k : {1024, 4096, 4097}) {
+            Matrix<std::int8_t> x(1, k);
+            for (auto& v : x.flat()) v = xv;
+            Matrix<int> codes(19, k);
+            for (auto& v : codes.flat()) v = 3;
+            const auto mixed = random_ints<int>(19, k, 0, 3);
+            for (std::size_t c = 0; c < k; ++c) codes(4, c) = mixed(4, c), codes(17, c) = mixed(17, c);
+            const auto w = BitPlanes::from_values(codes, 2);
+            const auto packed = pack_add(w);
+            const auto ref = ref_product(x, w);
+            for (isa i : available_isas()) {
+                ScopedIsaLimit limit(i);
+                INFO("x = " << int(xv) << " K = " << k << " isa " << name(i));
+                Matrix<std::int32_t> y(1, 19);
+                gemm(x, packed, y);
+                REQUIRE(equal(y, ref));
+            }
+        }
+}
+
 TEST_CASE("base3 GEMV at the extremes and on both sides of the wide sums' int32 limit", "[add][exact][gemv][base3]") {
     // With VNNI the base3 GEMV sums b·x and (3b mod 256)·x over whole rows and takes
     // (3·lo - hi) / 256: K up to 5472 steps of 64 uses it, one superblock more falls back

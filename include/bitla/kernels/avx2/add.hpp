@@ -35,6 +35,7 @@
 #include "../../core/add_layout.hpp"
 #include "../generic/add.hpp"
 #include "add_gemv_out.hpp"
+#include "add_gemv_panel.hpp"
 
 namespace bitla::inline v0::kernels {
 
@@ -343,6 +344,13 @@ struct Avx2Add {
         const std::size_t end = r.first + r.rows;
         for (std::size_t n = r.first; n < end;) {
             const bool first_of_panel = n % l.panel == 0;
+            if constexpr (C == AddCodes::code2) {
+                if (r.out_i != nullptr && first_of_panel && n + 8 <= end) {  // a whole panel, ungrouped
+                    Avx2PanelGemv<Arch>::code2_panel(l, r.w, r.x, n, r.out_i + (n - r.first));
+                    n += 8;
+                    continue;
+                }
+            }
             if (n + 2 <= end && (n + 1) % l.panel != 0) {
                 gemv_tile<C, 2>(l, r, n, first_of_panel);
                 n += 2;
