@@ -6,11 +6,13 @@
 // prefetchers follow best; a tile of fewer rows reads every 8th block of a panel per pass.
 // Register plan (16 ymm): 8 int16 accumulators, one per row, with the step's two halves
 // (dword lanes 0..7 and 8..15) added into the same one, which only an ungrouped sum
-// allows; the step's activations (2); the code mask; temporaries. Per row and step: two
-// loads of the row's code block (4 steps per block), a shift and an AND per half (none for
-// the block's first step), two vpmaddubsw and two vpaddw. A step adds at most
-// 2·2·3·128 = 1536 to an int16 lane, so the accumulators are widened (vpmaddwd by 1) into
-// int32 every 16 steps. Measured rates: docs/performance.md.
+// allows; per row, its code block's half and temporaries; the activations are memory
+// operands. A code block holds 4 steps: per half, steps 0 and 2 are c & 3 and (c >> 4) & 3,
+// steps 1 and 3 are c & 12 and (c >> 4) & 12, whose products come out times 4 and are summed
+// and shifted right by 2 (exact): one shift per half and one per row for 4 steps, where a
+// shift per step takes three (+22% in L2). A block adds at most 4·1536 to an int16 lane
+// (its times-4 sums reach 4·3072 before the shift), so the accumulators are widened
+// (vpmaddwd by 1) into int32 every 16 steps. Measured rates: docs/performance.md.
 #pragma once
 
 #include "../../arch/table.hpp"
@@ -41,25 +43,24 @@ template <class Arch>
 struct Avx2PanelGemv {
     static constexpr std::size_t widen_steps = 16;  ///< 16·1536 < 2^15
 
-    /// One step s (0..3) of the block's codes: each row's codes times the step's activations.
-    template <int S>
-    static BITLA_ALWAYS_INLINE void code2_step(const std::uint8_t* blk, const std::int8_t* x, __m256i (&acc)[8]) noexcept {
-        const __m256i three = _mm256_set1_epi8(3);
-        const __m256i x0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(x));
-        const __m256i x1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(x + 32));
+    /// A whole code block (4 steps) of the panel's 8 rows into their accumulators.
+    static BITLA_ALWAYS_INLINE void code2_block(const std::uint8_t* blk, const std::int8_t* x, __m256i (&acc)[8]) noexcept {
+        const __m256i three = _mm256_set1_epi8(3), twelve = _mm256_set1_epi8(12);
+        const auto xs = [&](int s, int h) __attribute__((always_inline)) {
+            return _mm256_load_si256(reinterpret_cast<const __m256i*>(x + 64 * s + 32 * h));
+        };
         unrolled<8>([&](auto j) __attribute__((always_inline)) {
-            __m256i c0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(blk + 64 * j));
-            __m256i c1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(blk + 64 * j + 32));
-            if constexpr (S != 0) {
-                c0 = _mm256_srli_epi16(c0, 2 * S);
-                c1 = _mm256_srli_epi16(c1, 2 * S);
+            __m256i ones = _mm256_setzero_si256(), fours = _mm256_setzero_si256();
+            for (int h = 0; h < 2; ++h) {
+                const __m256i c = _mm256_load_si256(reinterpret_cast<const __m256i*>(blk + 64 * j + 32 * h));
+                const __m256i t = _mm256_srli_epi16(c, 4);
+                ones = _mm256_add_epi16(ones, _mm256_add_epi16(_mm256_maddubs_epi16(_mm256_and_si256(c, three), xs(0, h)),
+                                                               _mm256_maddubs_epi16(_mm256_and_si256(t, three), xs(2, h))));
+                fours = _mm256_add_epi16(fours, _mm256_add_epi16(_mm256_maddubs_epi16(_mm256_and_si256(c, twelve), xs(1, h)),
+                                                                 _mm256_maddubs_epi16(_mm256_and_si256(t, twelve), xs(3, h))));
             }
-            const __m256i p0 = _mm256_maddubs_epi16(_mm256_and_si256(c0, three), x0);
-            const __m256i p1 = _mm256_maddubs_epi16(_mm256_and_si256(c1, three), x1);
-            acc[j] = _mm256_add_epi16(acc[j], _mm256_add_epi16(p0, p1));
-            // Pinned: GCC otherwise reassociates the adds across steps, keeping every step's
-            // products live at once, and spills them.
-            __asm__("" : "+x"(acc[j]));
+            acc[j] = _mm256_add_epi16(acc[j], _mm256_add_epi16(ones, _mm256_srai_epi16(fours, 2)));
+            __asm__("" : "+x"(acc[j]));  // pinned: GCC reassociates the adds across rows and spills
         });
     }
 
@@ -71,19 +72,10 @@ struct Avx2PanelGemv {
         const __m256i ones = _mm256_set1_epi16(1);
         __m256i total[8], acc[8];
         for (int j = 0; j < 8; ++j) total[j] = acc[j] = _mm256_setzero_si256();
+        // No software prefetch: the hardware follows the sequential stream; 8 lines per block
+        // 2-16 KiB ahead measured lower (docs/performance.md).
         for (std::size_t t = 0; t < l.steps; t += 4) {
-            const std::uint8_t* blk = code + t / 4 * bs;
-            const std::int8_t* xt = x + 64 * t;
-            // Each step reloads the block from L1: kept in registers across the 4 steps (as
-            // the compiler would, seeing the same addresses) the 16 code registers and the 8
-            // accumulators spill. The empty asm makes the pointer opaque between steps.
-            code2_step<0>(blk, xt, acc);
-            __asm__("" : "+r"(blk));
-            code2_step<1>(blk, xt + 64, acc);
-            __asm__("" : "+r"(blk));
-            code2_step<2>(blk, xt + 128, acc);
-            __asm__("" : "+r"(blk));
-            code2_step<3>(blk, xt + 192, acc);
+            code2_block(code + t / 4 * bs, x + 64 * t, acc);
             if ((t + 4) % widen_steps == 0 || t + 4 == l.steps)
                 for (int j = 0; j < 8; ++j) {
                     total[j] = _mm256_add_epi32(total[j], _mm256_madd_epi16(acc[j], ones));
