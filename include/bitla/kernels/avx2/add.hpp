@@ -264,21 +264,8 @@ struct Avx2Add {
 
     // ---- gemv_i8 -----------------------------------------------------------------------
 
-    /// Eight fp16 values (finite) to floats with integer ops: magnitude << 13 scaled by
-    /// 2^112 (exact for normals and subnormals), then the sign.
-    static BITLA_ALWAYS_INLINE __m256 half8(const std::uint16_t* p) noexcept {
-        const __m256i v = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
-        const __m256i mag = _mm256_slli_epi32(_mm256_and_si256(v, _mm256_set1_epi32(0x7fff)), 13);
-        const __m256 f = _mm256_mul_ps(_mm256_castsi256_ps(mag), _mm256_set1_ps(0x1p112f));
-        const __m256i sign = _mm256_slli_epi32(_mm256_and_si256(v, _mm256_set1_epi32(0x8000)), 16);
-        return _mm256_or_ps(f, _mm256_castsi256_ps(sign));
-    }
-
-    static BITLA_ALWAYS_INLINE float hsum_ps(__m256 v) noexcept {
-        const __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-        const __m128 t = _mm_add_ps(s, _mm_movehl_ps(s, s));
-        return _mm_cvtss_f32(_mm_add_ss(t, _mm_shuffle_ps(t, t, 1)));
-    }
+    static BITLA_ALWAYS_INLINE __m256 half8(const std::uint16_t* p) noexcept { return Avx2PanelGemv<Arch>::half8(p); }
+    static BITLA_ALWAYS_INLINE float hsum_ps(__m256 v) noexcept { return Avx2PanelGemv<Arch>::hsum_ps(v); }
 
     /// Rows n .. n + NR - 1 (inside one panel). `stream`: prefetch the panel's storage ahead.
     template <AddCodes C, int NR>
@@ -345,8 +332,9 @@ struct Avx2Add {
         for (std::size_t n = r.first; n < end;) {
             const bool first_of_panel = n % l.panel == 0;
             if constexpr (C == AddCodes::code2) {
-                if (r.out_i != nullptr && first_of_panel && n + 8 <= end) {  // a whole panel, ungrouped
-                    Avx2PanelGemv<Arch>::code2_panel(l, r.w, r.x, n, r.out_i + (n - r.first));
+                if (first_of_panel && n + 8 <= end) {  // a whole panel
+                    if (r.out_i != nullptr) Avx2PanelGemv<Arch>::code2_panel(l, r.w, r.x, n, r.out_i + (n - r.first));
+                    else Avx2PanelGemv<Arch>::code2_grouped_panel(l, r, n);
                     n += 8;
                     continue;
                 }

@@ -23,6 +23,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <type_traits>
 #include <utility>
 
@@ -42,6 +43,44 @@ BITLA_ALWAYS_INLINE void unrolled(F&& f) noexcept {
 template <class Arch>
 struct Avx2PanelGemv {
     static constexpr std::size_t widen_steps = 16;  ///< 16·1536 < 2^15
+
+    /// Eight fp16 values (finite) to floats with integer ops: magnitude << 13 scaled by
+    /// 2^112 (exact for normals and subnormals), then the sign.
+    static BITLA_ALWAYS_INLINE __m256 half8(const std::uint16_t* p) noexcept {
+        const __m256i v = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+        const __m256i mag = _mm256_slli_epi32(_mm256_and_si256(v, _mm256_set1_epi32(0x7fff)), 13);
+        const __m256 f = _mm256_mul_ps(_mm256_castsi256_ps(mag), _mm256_set1_ps(0x1p112f));
+        const __m256i sign = _mm256_slli_epi32(_mm256_and_si256(v, _mm256_set1_epi32(0x8000)), 16);
+        return _mm256_or_ps(f, _mm256_castsi256_ps(sign));
+    }
+
+    static BITLA_ALWAYS_INLINE float hsum_ps(__m256 v) noexcept {
+        const __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+        const __m128 t = _mm_add_ps(s, _mm_movehl_ps(s, s));
+        return _mm_cvtss_f32(_mm_add_ss(t, _mm_shuffle_ps(t, t, 1)));
+    }
+
+    /// Row j's sums of one code block (4 steps), halves apart: lo = dword lanes 0..7, hi = 8..15
+    /// as int16 pairs (each at most 4·768 + 4·768).
+    static BITLA_ALWAYS_INLINE void code2_block_row(const std::uint8_t* c64, const std::int8_t* x, __m256i& lo,
+                                                    __m256i& hi) noexcept {
+        const __m256i three = _mm256_set1_epi8(3), twelve = _mm256_set1_epi8(12);
+        __m256i out[2];
+        for (int h = 0; h < 2; ++h) {
+            const auto xs = [&](int s) __attribute__((always_inline)) {
+                return _mm256_load_si256(reinterpret_cast<const __m256i*>(x + 64 * s + 32 * h));
+            };
+            const __m256i c = _mm256_load_si256(reinterpret_cast<const __m256i*>(c64 + 32 * h));
+            const __m256i t = _mm256_srli_epi16(c, 4);
+            const __m256i ones = _mm256_add_epi16(_mm256_maddubs_epi16(_mm256_and_si256(c, three), xs(0)),
+                                                  _mm256_maddubs_epi16(_mm256_and_si256(t, three), xs(2)));
+            const __m256i fours = _mm256_add_epi16(_mm256_maddubs_epi16(_mm256_and_si256(c, twelve), xs(1)),
+                                                   _mm256_maddubs_epi16(_mm256_and_si256(t, twelve), xs(3)));
+            out[h] = _mm256_add_epi16(ones, _mm256_srai_epi16(fours, 2));
+        }
+        lo = out[0];
+        hi = out[1];
+    }
 
     /// A whole code block (4 steps) of the panel's 8 rows into their accumulators.
     static BITLA_ALWAYS_INLINE void code2_block(const std::uint8_t* blk, const std::int8_t* x, __m256i (&acc)[8]) noexcept {
@@ -87,6 +126,74 @@ struct Avx2PanelGemv {
             const __m128i u = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
             out[j] = _mm_cvtsi128_si32(_mm_add_epi32(u, _mm_shuffle_epi32(u, 0xb1)));
         }
+    }
+
+    /// Grouped (group_size == lane, fp16 scale and zero term per group at the row's start):
+    /// rows n .. n + 7 into r.out_f. Each block's int16 sums are widened at once into the
+    /// rows' 16 int32 chunk sums (kept in L1: 16 accumulators would not fit the registers
+    /// beside the rows' temporaries); at each superblock flush the 16 groups are scaled and
+    /// zero-folded into 8 float lanes per row, in the order of the 2-row tiles (Avx2Add::
+    /// gemv_tile), so a row's result is the same whichever kernel computed it.
+    static void code2_grouped_panel(const AddLayout& l, const AddRowsArgs& r, std::size_t n) noexcept {
+        const std::uint8_t* p0 = r.w + l.row_offset(n);
+        const std::uint8_t* code = p0 + l.phys(l.code_offset());
+        const std::size_t bs = l.block_stride(), flush = l.flush_steps(), groups = l.groups;
+        const __m256i ones = _mm256_set1_epi16(1);
+        alignas(32) std::int32_t sums[8][16];
+        __m256 y[8];
+        for (auto& v : y) v = _mm256_setzero_ps();
+        // The panel's metadata blocks come before its codes and are first read at the first
+        // flush, behind the stream: fetched now, or that flush waits on 16 misses (HQQ g64
+        // from DRAM 0.28 -> 0.63-0.67 of the read, docs/performance.md).
+        for (std::size_t o = 0; o < l.phys(l.code_offset()); o += 64)
+            _mm_prefetch(reinterpret_cast<const char*>(p0 + o), _MM_HINT_T0);
+        std::size_t g0 = 0;
+        for (std::size_t t = 0; t < l.steps; t += 4) {
+            const std::uint8_t* blk = code + t / 4 * bs;
+            const bool first = t % flush == 0;
+            for (int j = 0; j < 8; ++j) {
+                __m256i lo, hi;
+                code2_block_row(blk + 64 * j, r.x + 64 * t, lo, hi);
+                lo = _mm256_madd_epi16(lo, ones);
+                hi = _mm256_madd_epi16(hi, ones);
+                auto* s = reinterpret_cast<__m256i*>(sums[j]);
+                if (!first) {
+                    lo = _mm256_add_epi32(lo, _mm256_load_si256(s));
+                    hi = _mm256_add_epi32(hi, _mm256_load_si256(s + 1));
+                }
+                _mm256_store_si256(s, lo);
+                _mm256_store_si256(s + 1, hi);
+            }
+            if ((t + 4) % flush != 0) continue;
+            // 16 fp16 values at a multiple of 32 bytes lie in one 64-byte block.
+            alignas(32) std::uint16_t s_tail[16] = {}, u_tail[16] = {};
+            alignas(32) float xs_tail[16] = {};
+            const float* xs = r.xs + g0;
+            if (g0 + 16 > groups) {  // the row's last superblock with fewer groups: zeros past the end
+                const std::size_t cnt = g0 < groups ? groups - g0 : 0;
+                std::memcpy(xs_tail, r.xs + g0, 4 * cnt);
+                xs = xs_tail;
+            }
+            for (int j = 0; j < 8; ++j) {
+                const std::uint8_t* row = p0 + 64 * static_cast<std::size_t>(j);
+                const auto* s = reinterpret_cast<const std::uint16_t*>(row + l.phys(l.scale_offset() + 2 * g0));
+                const auto* u = reinterpret_cast<const std::uint16_t*>(row + l.phys(l.zero_offset() + 2 * g0));
+                if (g0 + 16 > groups) {
+                    const std::size_t cnt = g0 < groups ? groups - g0 : 0;
+                    std::memcpy(s_tail, s, 2 * cnt);
+                    std::memcpy(u_tail, u, 2 * cnt);
+                    s = s_tail, u = u_tail;
+                }
+                const __m256i lo = _mm256_load_si256(reinterpret_cast<const __m256i*>(sums[j]));
+                const __m256i hi = _mm256_load_si256(reinterpret_cast<const __m256i*>(sums[j] + 8));
+                y[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(lo), half8(s), y[j]);
+                y[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(hi), half8(s + 8), y[j]);
+                y[j] = _mm256_fmadd_ps(half8(u), _mm256_loadu_ps(xs), y[j]);
+                y[j] = _mm256_fmadd_ps(half8(u + 8), _mm256_loadu_ps(xs + 8), y[j]);
+            }
+            g0 += 16;
+        }
+        for (int j = 0; j < 8; ++j) r.out_f[n - r.first + static_cast<std::size_t>(j)] = hsum_ps(y[j]);
     }
 };
 
