@@ -116,13 +116,12 @@ void run_gemv(benchmark::State& state, Format f, bool avx2, bitla::ThreadPool& p
 }
 
 /// One int8 activation row with a scale and the product gemv_add and gemv_in_l3 time (the
-/// rows kernel, or the tiles for add_only).
+/// rows kernel where the layout has one, else the tiles).
 class Int8Gemv {
 public:
-    Int8Gemv(bitla::AddVariant variant, unsigned threads) : pool_(threads), x_(1, gemv_k), y_(gemv_n) {
+    explicit Int8Gemv(unsigned threads) : pool_(threads), x_(1, gemv_k), y_(gemv_n) {
         std::mt19937 rng(3);
         for (auto& e : x_.flat()) e = static_cast<std::int8_t>(int(rng() % 255) - 127);
-        opt_.variant = variant;
         opt_.pool = &pool_;
     }
     void operator()(const bitla::AddWeights& w) {
@@ -138,8 +137,8 @@ private:
     bitla::AddOptions opt_;
 };
 
-void gemv_add(benchmark::State& state, Format f, bitla::AddVariant variant, unsigned threads, bool avx2) {
-    Int8Gemv gemv_one(variant, threads);
+void gemv_add(benchmark::State& state, Format f, unsigned threads, bool avx2) {
+    Int8Gemv gemv_one(threads);
     run_gemv(state, f, avx2, gemv_one.pool(), gemv_one);
 }
 
@@ -166,7 +165,7 @@ void gemv_add_f32(benchmark::State& state, Format f, bool avx2) {
 /// slower per row there than from the L3, unexplained, so it would understate headroom.)
 void gemv_in_l3(benchmark::State& state, Format f) {
     const bitla::AddWeights& w = matrices(f)[0];
-    Int8Gemv gemv_one(bitla::AddVariant::automatic, 1);
+    Int8Gemv gemv_one(1);
     for (auto _ : state) gemv_one(w);
     const double bytes = double(w.bytes());
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * gemv_n * gemv_k));
@@ -189,16 +188,9 @@ const int registered = [] {
     const std::string shape = "/1x" + std::to_string(gemv_n) + "x" + std::to_string(gemv_k);
     for (Format f : {Format::ternary2, Format::binary, Format::ternary_base3, Format::hqq2_g64}) {
         const std::string n = format_name(f);
-        benchmark::RegisterBenchmark(("gemv/" + n + shape).c_str(), gemv_add, f, bitla::AddVariant::automatic, 1u, false)
+        benchmark::RegisterBenchmark(("gemv/" + n + shape).c_str(), gemv_add, f, 1u, false)
             ->Unit(benchmark::kMicrosecond)->MinTime(1.0)->UseRealTime();
-        benchmark::RegisterBenchmark(("gemv/" + n + "_add_only" + shape).c_str(), gemv_add, f,
-                                     bitla::AddVariant::add_only, 1u, false)
-            ->Unit(benchmark::kMicrosecond)->MinTime(1.0)->UseRealTime();
-        benchmark::RegisterBenchmark(("gemv/" + n + "_dot" + shape).c_str(), gemv_add, f,
-                                     bitla::AddVariant::dot_product, 1u, false)
-            ->Unit(benchmark::kMicrosecond)->MinTime(1.0)->UseRealTime();
-        benchmark::RegisterBenchmark(("gemv/" + n + "_2threads" + shape).c_str(), gemv_add, f,
-                                     bitla::AddVariant::automatic, 2u, false)
+        benchmark::RegisterBenchmark(("gemv/" + n + "_2threads" + shape).c_str(), gemv_add, f, 2u, false)
             ->Unit(benchmark::kMicrosecond)->MinTime(1.0)->UseRealTime();
         benchmark::RegisterBenchmark(("gemv/" + n + "_f32" + shape).c_str(), gemv_add_f32, f, false)
             ->Unit(benchmark::kMicrosecond)->MinTime(1.0)->UseRealTime();
@@ -207,8 +199,9 @@ const int registered = [] {
         benchmark::RegisterBenchmark(("gemv/" + n + "_in_l3" + shape).c_str(), gemv_in_l3, f)
             ->Unit(benchmark::kMicrosecond)->MinTime(0.5)->UseRealTime();
         // The AVX2 kernels on the same data (what a CPU without AVX-512 runs).
-        benchmark::RegisterBenchmark(("gemv/" + n + "_avx2" + shape).c_str(), gemv_add, f,
-                                     bitla::AddVariant::automatic, 1u, true)
+        benchmark::RegisterBenchmark(("gemv/" + n + "_avx2" + shape).c_str(), gemv_add, f, 1u, true)
+            ->Unit(benchmark::kMicrosecond)->MinTime(1.0)->UseRealTime();
+        benchmark::RegisterBenchmark(("gemv/" + n + "_avx2_2threads" + shape).c_str(), gemv_add, f, 2u, true)
             ->Unit(benchmark::kMicrosecond)->MinTime(1.0)->UseRealTime();
     }
     return 0;

@@ -169,7 +169,7 @@ TEST_CASE("pack_add round-trips every format", "[add][pack]") {
         }
 }
 
-TEST_CASE("int8 products are bit-exact on every ISA variant and thread count", "[add][exact]") {
+TEST_CASE("int8 products are bit-exact on every ISA and thread count", "[add][exact]") {
     const std::size_t ks[] = {1, 63, 64, 65, 511, 513, 2100};
     const std::size_t ms[] = {1, 3, 8, 17};
     ThreadPool pools[] = {ThreadPool(1), ThreadPool(2), ThreadPool(3)};
@@ -181,17 +181,15 @@ TEST_CASE("int8 products are bit-exact on every ISA variant and thread count", "
                 const Case c = make_case(f, n, k, x);
                 for (isa i : available_isas()) {
                     ScopedIsaLimit limit(i);
-                    for (auto variant : {AddVariant::dot_product, AddVariant::add_only})
-                        for (auto& pool : pools) {
-                            INFO(fmt_name(f) << " M = " << m << " N = " << n << " K = " << k << " isa " << name(i)
-                                             << " variant " << int(variant) << " threads " << pool.size());
-                            Matrix<std::int32_t> y(m, n);
-                            AddOptions opt;
-                            opt.variant = variant;
-                            opt.pool = &pool;
-                            gemm(x, c.packed, y, opt);
-                            REQUIRE(equal(y, c.ref));
-                        }
+                    for (auto& pool : pools) {
+                        INFO(fmt_name(f) << " M = " << m << " N = " << n << " K = " << k << " isa " << name(i)
+                                         << " threads " << pool.size());
+                        Matrix<std::int32_t> y(m, n);
+                        AddOptions opt;
+                        opt.pool = &pool;
+                        gemm(x, c.packed, y, opt);
+                        REQUIRE(equal(y, c.ref));
+                    }
                 }
             }
 }
@@ -779,23 +777,23 @@ TEST_CASE("invalid inputs are rejected before y is written", "[add][errors]") {
 
 TEST_CASE("row terms add b times t to each row inside the GEMV pass", "[add][rows]") {
     // y = x·wᵀ + b·t for one activation row, every ISA, 1 and 2 threads, N over two slices,
-    // both the rows kernel (dot product) and the tiles (add-only).
+    // both the rows kernel (ternary code2) and the tiles (3-bit planes, not gemv_supported).
     const std::size_t n = 700, k = 192, r = 5;
-    const auto w = pack_add(TernaryPacked<enc::code2>::from_values(random_ints<int>(n, k, -1, 1)));
+    const AddWeights ws[] = {pack_add(TernaryPacked<enc::code2>::from_values(random_ints<int>(n, k, -1, 1))),
+                             pack_add(BitPlanes::from_values(random_ints<int>(n, k, 0, 7), 3))};
     const auto x = random_ints<std::int8_t>(1, k, -128, 127);
     const auto b = bitla_test::random_floats(n, r), t = bitla_test::random_floats(1, r);
     const RowTerm term{b, std::span<const float>(t.data(), r)};
-    Matrix<std::int32_t> exact(1, n);
-    gemm(x, w, exact);
     ThreadPool pools[] = {ThreadPool(1), ThreadPool(2)};
-    for (isa i : available_isas())
-        for (auto& pool : pools)
-            for (auto variant : {AddVariant::dot_product, AddVariant::add_only}) {
+    for (const AddWeights& w : ws) {
+        Matrix<std::int32_t> exact(1, n);
+        gemm(x, w, exact);
+        for (isa i : available_isas())
+            for (auto& pool : pools) {
                 ScopedIsaLimit limit(i);
-                INFO("isa " << name(i) << " threads " << pool.size() << " variant " << int(variant));
+                INFO("isa " << name(i) << " threads " << pool.size() << " rows kernel " << gemv_supported(w.layout()));
                 AddOptions opt;
                 opt.pool = &pool;
-                opt.variant = variant;
                 opt.row_terms = std::span<const RowTerm>(&term, 1);
                 Matrix<float> y(1, n);
                 gemm(Int8Rows{x, {}}, w, y, opt);
@@ -807,4 +805,5 @@ TEST_CASE("row terms add b times t to each row inside the GEMV pass", "[add][row
                 }
                 REQUIRE(ok);
             }
+    }
 }

@@ -26,13 +26,12 @@
 // L1), the mr x nr tile kernel sums codes times activations over all of K, emitting one
 // int32 per `lane` values when there are groups; the epilogue turns those into y. The
 // default driver splits N over `default_pool()` (or `opts.pool`); results never depend on the
-// split. GEMV (M = 1, int8, dot-product form, layouts `gemv_supported`) skips the tiles: the
+// split. GEMV (M = 1, int8, layouts `gemv_supported`) skips the tiles: the
 // rows kernel (AddKernels::gemv_i8) streams the thread's contiguous row range in one call
 // per 512 rows, with the grouped epilogue fused in, into thread-local scratch.
 //
-// Variants (AddOptions::variant): `dot_product` uses u8·s8 dot products (vpdpbusd where
-// the CPU has VNNI, else vpmaddubsw); `add_only` adds activations under the codes' bit
-// masks, no multiplication. `automatic` is the faster one measured on bitla-bench (README).
+// The int8 kernels multiply u8 codes by s8 activations (vpdpbusd where the CPU has VNNI,
+// else vpmaddubsw): a masked-add form measured slower on every ISA and was removed.
 //
 // Errors (bitla::error, before y is written): K mismatch, y of the wrong shape or
 // overlapping x or w, bias or x_scale of the wrong length, NaN/Inf in float x, int32 output
@@ -58,8 +57,6 @@
 
 namespace bitla::inline v0 {
 
-enum class AddVariant : std::uint8_t { automatic, dot_product, add_only };
-
 /// A rank-r addend evaluated inside the pass over the weights (one activation row, float
 /// y): y[0, n] += Σ_j t[j]·b(n, j). Each thread adds it to its rows right after computing
 /// them, so b streams alongside the packed weights (the expression evaluator passes its
@@ -71,7 +68,6 @@ struct RowTerm {
 
 struct AddOptions {
     std::span<const float> bias;                 ///< N entries, or empty
-    AddVariant variant = AddVariant::automatic;
     ThreadPool* pool = nullptr;                  ///< nullptr: default_pool()
     std::span<const RowTerm> row_terms;          ///< M = 1 with float y only, else empty
 };
@@ -166,7 +162,7 @@ struct AddDriver {
     static void run(const AddActivations& a, const AddWeights& w, MatrixView<Out> y, std::size_t n0, std::size_t n1,
                     const AddOptions& opt, const AddKernels& k) {
         const AddLayout& l = w.layout();
-        if (a.rows_ == 1 && a.int8_ && opt.variant != AddVariant::add_only && k.gemv_i8 != nullptr &&
+        if (a.rows_ == 1 && a.int8_ && k.gemv_i8 != nullptr &&
             gemv_supported(l)) {
             run_gemv(a, w, y, n0, n1, opt, k);
             return;
@@ -177,9 +173,7 @@ struct AddDriver {
         AlignedBuffer<std::int32_t> outi(a.int8_ ? mr * nr * (grouped ? chunks : 1) : 0);
         AlignedBuffer<float> outf(a.int8_ ? 0 : mr * nr * (grouped ? chunks : 1));
         std::vector<float> c(l.groups);
-        const AddTileFn tile = !a.int8_                                 ? k.dot_f32
-                               : opt.variant == AddVariant::add_only ? k.add_i8
-                                                                       : k.dot_i8;
+        const AddTileFn tile = a.int8_ ? k.dot_i8 : k.dot_f32;
         const std::size_t per_out = grouped ? chunks : 1;
         for (std::size_t nb = n0; nb < n1; nb += block_rows) {
             const std::size_t nb_end = std::min(n1, nb + block_rows);

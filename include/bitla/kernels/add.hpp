@@ -19,12 +19,11 @@
 // each ISA chooses.
 //
 //   dot_i8   u8·s8 dot products: vpdpbusd (VNNI) or vpmaddubsw + vpmaddwd
-//   add_i8   multiplication-free: the codes' bit-planes as masks, masked int16 adds
 //   dot_f32  float activations: codes times floats, fp32 accumulation (AVX-512: 1 x 4 tiles
 //            at m = 1 and 2 x 2 pieces above, x added under the code masks (bits) or codes
 //            widened to floats and multiplied in; AVX2: row by row, codes widened to floats;
 //            n-bit planes on AVX2 use the generic kernel)
-//   mr, nr   the largest tile the ISA's registers hold (dot_i8 / add_i8 / dot_f32 alike)
+//   mr, nr   the largest tile the ISA's registers hold (dot_i8 / dot_f32 alike)
 //   gemv_i8  one activation row against many weight rows (AddRowsArgs): GEMV's kernel,
 //            with the grouped epilogue fused in (an exception to "no scaling inside" that
 //            saves a pass over the chunk sums; everything else stays in the driver)
@@ -109,7 +108,6 @@ using AddGroupFn = float (*)(const float* c, const std::uint16_t* s, const std::
 
 struct AddKernels {
     AddTileFn dot_i8 = nullptr;
-    AddTileFn add_i8 = nullptr;
     AddTileFn dot_f32 = nullptr;
     AddGroupFn groups = nullptr;
     int mr = 1, nr = 1;

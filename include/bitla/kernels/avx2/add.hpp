@@ -18,7 +18,6 @@
 //            panel prefetches the whole panel `prefetch_bytes` ahead (one stream); the
 //            grouped epilogue converts the fp16 metadata with integer ops (no F16C needed)
 //   dot_f32  codes decoded as above, widened to floats, fp32 FMAs (bits, code2, base3)
-//   add_i8   the generic kernel (compiled with AVX2 flags)
 //   gemv_out 8 rows a vector (kernels/avx2/add_gemv_out.hpp)
 #pragma once
 
@@ -363,7 +362,7 @@ template <class Arch>
 AddKernels add_family(arch::avx2, pick) noexcept {
     using G = GenericAdd<Arch>;
     using K = Avx2Add<Arch>;
-    return {&K::dot_i8, &G::dot_i8, &K::dot_f32, &G::groups, 2, 2, &K::gemv_i8, &Avx2GemvOut<Arch>::gemv_out};
+    return {&K::dot_i8, &K::dot_f32, &G::groups, 2, 2, &K::gemv_i8, &Avx2GemvOut<Arch>::gemv_out};
 }
 
 }  // namespace bitla::inline v0::kernels

@@ -24,10 +24,6 @@
 // gemv_out is the AVX2 one (kernels/avx2/add_gemv_out.hpp): 8 rows of a panel a vector,
 // the width of a panel's row-terms block.
 //
-// add_i8 (mr = nr = 2) is the multiplication-free form: each code bit-plane is a 64-bit
-// mask over the step and the activations, widened to int16, are added under it (the
-// plane of weight 2 adds x + x). int16 lanes are folded into the dword chunk lanes at every
-// superblock (<= 16 steps, |sum| <= 16·3·128), or every 64 steps in whole-row mode.
 // (The maskz forms of some intrinsics with a full mask: GCC 12 at -O3 warns that the plain
 // ones read an undefined register.)
 #pragma once
@@ -190,116 +186,6 @@ struct Avx512Add : Avx512Reduce<Arch> {
                     out[static_cast<std::size_t>(i) * a.out_m + static_cast<std::size_t>(j) * a.out_n] = hsum(acc[i][j]);
     }
 
-    // ---- add_i8: masked int16 adds -----------------------------------------------------
-
-    /// 16 dword lanes from two int16 halves (bytes 0..31, 32..63 of a step).
-    static BITLA_ALWAYS_INLINE __m512i fold16(__m512i lo, __m512i hi) noexcept {
-        const __m512i ones = _mm512_set1_epi16(1);
-        __m512i a = _mm512_madd_epi16(lo, ones), b = _mm512_madd_epi16(hi, ones);  // pairs of bytes
-        a = _mm512_add_epi32(a, _mm512_maskz_srli_epi64(0xff, a, 32));                          // quads in even lanes
-        b = _mm512_add_epi32(b, _mm512_maskz_srli_epi64(0xff, b, 32));
-        const __m512i idx = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-        return _mm512_permutex2var_epi32(a, idx, b);
-    }
-
-    template <AddCodes C, int MR, int NR>
-    static void add_tile(const AddLayout& l, const AddTileArgs& a) noexcept {
-        const auto* x = static_cast<const std::int8_t*>(a.x);
-        auto* out = static_cast<std::int32_t*>(a.out);
-        const std::uint8_t* w[NR];
-        for (int j = 0; j < NR; ++j) w[j] = a.w + static_cast<std::size_t>(j) * a.w_stride;
-        __m512i acc[MR][NR], lo[MR][NR], hi[MR][NR];
-        for (int i = 0; i < MR; ++i)
-            for (int j = 0; j < NR; ++j) acc[i][j] = lo[i][j] = hi[i][j] = _mm512_setzero_si512();
-        const std::size_t fold_every = a.flush != 0 ? a.flush : 64;
-        std::size_t since = 0, block = 0;
-        const __m512i t86 = _mm512_set1_epi8(static_cast<char>(86)), t171 = _mm512_set1_epi8(static_cast<char>(171));
-        [[maybe_unused]] const std::size_t cp = l.phys(l.code_offset()), bs = l.block_stride();
-
-        // k1 selects x once, k2 selects x again (weight 2 for code2's high bit, the second
-        // threshold for base3's trit), k0 unused when zero.
-        const auto add = [&](std::size_t t, const __mmask64 (&k1)[NR], const __mmask64 (&k2)[NR]) __attribute__((always_inline)) {
-            for (int i = 0; i < MR; ++i) {
-                const std::int8_t* xp = x + static_cast<std::size_t>(i) * a.x_stride + 64 * t;
-                const __m512i xl = _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(xp)));
-                const __m512i xh = _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(xp + 32)));
-                for (int j = 0; j < NR; ++j) {
-                    const __mmask32 a1 = static_cast<__mmask32>(k1[j]), b1 = static_cast<__mmask32>(k1[j] >> 32);
-                    lo[i][j] = _mm512_mask_add_epi16(lo[i][j], a1, lo[i][j], xl);
-                    hi[i][j] = _mm512_mask_add_epi16(hi[i][j], b1, hi[i][j], xh);
-                    if constexpr (C != AddCodes::bits) {
-                        const __mmask32 a2 = static_cast<__mmask32>(k2[j]), b2 = static_cast<__mmask32>(k2[j] >> 32);
-                        if constexpr (C == AddCodes::code2) {
-                            lo[i][j] = _mm512_mask_add_epi16(lo[i][j], a2, lo[i][j], _mm512_add_epi16(xl, xl));
-                            hi[i][j] = _mm512_mask_add_epi16(hi[i][j], b2, hi[i][j], _mm512_add_epi16(xh, xh));
-                        } else {
-                            lo[i][j] = _mm512_mask_add_epi16(lo[i][j], a2, lo[i][j], xl);
-                            hi[i][j] = _mm512_mask_add_epi16(hi[i][j], b2, hi[i][j], xh);
-                        }
-                    }
-                }
-            }
-            if (++since == fold_every) {
-                for (int i = 0; i < MR; ++i)
-                    for (int j = 0; j < NR; ++j) {
-                        const __m512i f = fold16(lo[i][j], hi[i][j]);
-                        lo[i][j] = hi[i][j] = _mm512_setzero_si512();
-                        if (a.flush != 0)
-                            _mm512_storeu_si512(out + static_cast<std::size_t>(i) * a.out_m +
-                                                    static_cast<std::size_t>(j) * a.out_n + 16 * block,
-                                                f);
-                        else
-                            acc[i][j] = _mm512_add_epi32(acc[i][j], f);
-                    }
-                since = 0;
-                ++block;
-            }
-        };
-
-        __mmask64 k1[NR], k2[NR];
-        if constexpr (C == AddCodes::bits) {
-            const std::uint8_t* panel = w[0] + l.bits_block(a.row0, 0);
-            __m512i bit[NR];
-            for (int j = 0; j < NR; ++j) bit[j] = row_bit(a.row0 + static_cast<std::size_t>(j));
-            for (std::size_t t = 0; t < a.steps; ++t) {
-                const __m512i c = _mm512_load_si512(panel + 64 * t);
-                for (int j = 0; j < NR; ++j) k1[j] = _mm512_test_epi8_mask(c, bit[j]), k2[j] = 0;
-                add(t, k1, k2);
-            }
-        } else if constexpr (C == AddCodes::code2) {
-            for (std::size_t t0 = 0; t0 < a.steps; t0 += 4) {
-                __m512i c[NR];
-                for (int j = 0; j < NR; ++j) c[j] = _mm512_load_si512(w[j] + cp + t0 / 4 * bs);
-                for (int s = 0; s < 4 && t0 + static_cast<std::size_t>(s) < a.steps; ++s) {
-                    const __m512i b0 = _mm512_set1_epi8(static_cast<char>(1 << (2 * s)));
-                    const __m512i b1 = _mm512_set1_epi8(static_cast<char>(2 << (2 * s)));
-                    for (int j = 0; j < NR; ++j)
-                        k1[j] = _mm512_test_epi8_mask(c[j], b0), k2[j] = _mm512_test_epi8_mask(c[j], b1);
-                    add(t0 + static_cast<std::size_t>(s), k1, k2);
-                }
-            }
-        } else {  // base3
-            for (std::size_t t0 = 0, b = 0; t0 < a.steps; t0 += 5, ++b) {
-                __m512i c[NR];
-                for (int j = 0; j < NR; ++j) c[j] = _mm512_load_si512(w[j] + cp + b * bs);
-                for (int s = 0; s < 5 && t0 + static_cast<std::size_t>(s) < a.steps; ++s) {
-                    for (int j = 0; j < NR; ++j) {
-                        k1[j] = _mm512_cmpge_epu8_mask(c[j], t86);
-                        k2[j] = _mm512_cmpge_epu8_mask(c[j], t171);
-                        c[j] = _mm512_add_epi8(_mm512_add_epi8(c[j], c[j]), c[j]);
-                    }
-                    add(t0 + static_cast<std::size_t>(s), k1, k2);
-                }
-            }
-        }
-        if (a.flush == 0)
-            for (int i = 0; i < MR; ++i)
-                for (int j = 0; j < NR; ++j) {
-                    const __m512i f = _mm512_add_epi32(acc[i][j], fold16(lo[i][j], hi[i][j]));
-                    out[static_cast<std::size_t>(i) * a.out_m + static_cast<std::size_t>(j) * a.out_n] = hsum(f);
-                }
-    }
-
     // ---- dispatch on format and tile size ----------------------------------------------
 
     template <template <AddCodes, int, int> class Fn, AddCodes C, int MaxM, int MaxN>
@@ -324,10 +210,6 @@ struct Avx512Add : Avx512Reduce<Arch> {
     struct Dot {
         static void run(const AddLayout& l, const AddTileArgs& a) noexcept { dot_tile<C, M, N>(l, a); }
     };
-    template <AddCodes C, int M, int N>
-    struct Add {
-        static void run(const AddLayout& l, const AddTileArgs& a) noexcept { add_tile<C, M, N>(l, a); }
-    };
 
     static void dot_i8(const AddLayout& l, const AddTileArgs& a) noexcept {
         switch (l.codes) {
@@ -337,19 +219,6 @@ struct Avx512Add : Avx512Reduce<Arch> {
             case AddCodes::planes:
                 if (!vnni && l.bits == 8) return GenericAdd<Arch>::dot_i8(l, a);
                 return by_size<Dot, AddCodes::planes, 4, 4>(l, a);
-        }
-    }
-
-    /// Tiles up to 2 x 2 (the int16 accumulators take three registers per output): a
-    /// larger tile is computed as 2 x 2 pieces (its codes then decode once per piece).
-    static void add_i8(const AddLayout& l, const AddTileArgs& a) noexcept {
-        if (a.m > 2 || a.n > 2)
-            return for_2x2_pieces<std::int8_t, std::int32_t>(a, [&](const AddTileArgs& p) { add_i8(l, p); });
-        switch (l.codes) {
-            case AddCodes::bits: return by_size<Add, AddCodes::bits, 2, 2>(l, a);
-            case AddCodes::code2: return by_size<Add, AddCodes::code2, 2, 2>(l, a);
-            case AddCodes::base3: return by_size<Add, AddCodes::base3, 2, 2>(l, a);
-            case AddCodes::planes: return dot_i8(l, a);  // 2^i-weighted planes overflow int16 lanes
         }
     }
 
@@ -384,7 +253,7 @@ namespace bitla::inline v0::kernels {
 template <class Arch>
 AddKernels add_family(arch::avx512bw, pick) noexcept {  // and its descendants
     using K = Avx512Add<Arch>;
-    return {&K::dot_i8, &K::add_i8, &Avx512AddF32<Arch>::dot_f32, &K::groups, 4, 4,
+    return {&K::dot_i8, &Avx512AddF32<Arch>::dot_f32, &K::groups, 4, 4,
             &Avx512AddGemv<Arch>::gemv_i8, &Avx2GemvOut<Arch>::gemv_out};
 }
 

@@ -150,7 +150,7 @@ struct GenericAdd {
 template <class Arch>
 AddKernels add_family(arch::generic, pick) noexcept {
     using G = GenericAdd<Arch>;
-    return {&G::dot_i8, &G::dot_i8, &G::dot_f32, &G::groups, 4, 4, &G::gemv_i8, &G::gemv_out};
+    return {&G::dot_i8, &G::dot_f32, &G::groups, 4, 4, &G::gemv_i8, &G::gemv_out};
 }
 
 }  // namespace bitla::inline v0::kernels
