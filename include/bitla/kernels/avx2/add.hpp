@@ -330,6 +330,13 @@ struct Avx2Add {
         const std::size_t end = r.first + r.rows;
         for (std::size_t n = r.first; n < end;) {
             const bool first_of_panel = n % l.panel == 0;
+            if constexpr (C == AddCodes::bits) {
+                if (r.out_i != nullptr && first_of_panel && n + 8 <= end) {  // a whole panel, ungrouped
+                    Avx2PanelGemv<Arch>::bits_panel(l, r.w, r.x, n, r.out_i + (n - r.first));
+                    n += 8;
+                    continue;
+                }
+            }
             if constexpr (C == AddCodes::code2) {
                 if (first_of_panel && n + 8 <= end) {  // a whole panel
                     if (r.out_i != nullptr) Avx2PanelGemv<Arch>::code2_panel(l, r.w, r.x, n, r.out_i + (n - r.first));

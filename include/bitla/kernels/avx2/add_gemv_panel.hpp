@@ -121,11 +121,43 @@ struct Avx2PanelGemv {
                     acc[j] = _mm256_setzero_si256();
                 }
         }
-        for (int j = 0; j < 8; ++j) {
-            const __m128i s = _mm_add_epi32(_mm256_castsi256_si128(total[j]), _mm256_extracti128_si256(total[j], 1));
-            const __m128i u = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
-            out[j] = _mm_cvtsi128_si32(_mm_add_epi32(u, _mm_shuffle_epi32(u, 0xb1)));
+        for (int j = 0; j < 8; ++j) out[j] = hsum(total[j]);
+    }
+
+    /// Bits codes, ungrouped: rows n .. n + 7 (a whole panel) into out[0 .. 7]. A step's one
+    /// 64-byte block serves the panel's 8 rows (bit j of each byte: row j, core/add_layout.hpp);
+    /// row j's codes are (c >> j) & 1 per byte (a 16-bit shift: the high byte's bit j lands
+    /// on its bit 0 too). A step adds at most 2·2·128 to an int16 lane: widened every 32 steps.
+    static void bits_panel(const AddLayout& l, const std::uint8_t* w, const std::int8_t* x, std::size_t n,
+                           std::int32_t* out) noexcept {
+        const std::uint8_t* code = w + l.row_offset(n) + l.phys(l.code_offset());
+        const __m256i one = _mm256_set1_epi8(1), ones16 = _mm256_set1_epi16(1);
+        __m256i total[8], acc[8];
+        for (int j = 0; j < 8; ++j) total[j] = acc[j] = _mm256_setzero_si256();
+        for (std::size_t t = 0; t < l.steps; ++t) {
+            const __m256i c0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(code + 64 * t));
+            const __m256i c1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(code + 64 * t + 32));
+            const __m256i x0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(x + 64 * t));
+            const __m256i x1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(x + 64 * t + 32));
+            unrolled<8>([&](auto j) __attribute__((always_inline)) {
+                const __m256i q0 = _mm256_and_si256(j == 0 ? c0 : _mm256_srli_epi16(c0, j), one);
+                const __m256i q1 = _mm256_and_si256(j == 0 ? c1 : _mm256_srli_epi16(c1, j), one);
+                acc[j] = _mm256_add_epi16(acc[j], _mm256_add_epi16(_mm256_maddubs_epi16(q0, x0), _mm256_maddubs_epi16(q1, x1)));
+                __asm__("" : "+x"(acc[j]));  // pinned, as in code2_block
+            });
+            if ((t + 1) % 32 == 0 || t + 1 == l.steps)
+                for (int j = 0; j < 8; ++j) {
+                    total[j] = _mm256_add_epi32(total[j], _mm256_madd_epi16(acc[j], ones16));
+                    acc[j] = _mm256_setzero_si256();
+                }
         }
+        for (int j = 0; j < 8; ++j) out[j] = hsum(total[j]);
+    }
+
+    static BITLA_ALWAYS_INLINE std::int32_t hsum(__m256i v) noexcept {
+        const __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+        const __m128i u = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
+        return _mm_cvtsi128_si32(_mm_add_epi32(u, _mm_shuffle_epi32(u, 0xb1)));
     }
 
     /// Grouped (group_size == lane, fp16 scale and zero term per group at the row's start):
