@@ -51,6 +51,14 @@ set_property(GLOBAL PROPERTY BITLA_ALL_SIMD_ISAS ${_bitla_all_isas})
 set_property(GLOBAL PROPERTY BITLA_SIMD_ISAS ${_bitla_isas})
 set_property(GLOBAL PROPERTY BITLA_PLATFORM ${_bitla_platform})
 
+# _bitla_note_modes(): the one line a consumer's configure prints about the two modes (a
+# plain target built without ISA flags runs the generic kernels, which nothing else says).
+function(_bitla_note_modes)
+  message(STATUS "bitla: header-only targets run the kernels their compiler flags enable (generic "
+                 "without -mavx2 / -march=native); bitla_enable_runtime_dispatch(<target>) picks the "
+                 "best the CPU has at run time; bitla::active_isa() tells which runs")
+endfunction()
+
 # bitla_isa_flags(<out-var> <isa>): the compiler flags that build <isa>'s kernels (for a
 # source file of the caller's own that needs them).
 function(bitla_isa_flags out isa)
