@@ -104,3 +104,28 @@ TEST_CASE("the xnor top-k epilogue keeps the k best and breaks ties by index", "
         REQUIRE(index == std::vector<std::size_t>{11, 12, 0});
     }
 }
+
+TEST_CASE("the xnor epilogues are exact at the largest K (no signed overflow)", "[kernels][xnor]") {
+    // K up to 2^31 - 1 is accepted; k - 2·popcount is then formed where 2·popcount passes
+    // 2^31 (UBSan flags the signed form). Popcounts on both sides of 2^30, one full tile
+    // and one column short of it.
+    const std::int32_t k = 2147483647;
+    for (isa i : available_isas()) {
+        const XnorKernels& kern = kernels_for<XnorKernels>(i);
+        INFO("isa " << name(i));
+        for (std::size_t cols : {std::size_t(kern.nr), std::size_t(kern.nr) - 1}) {
+            std::vector<std::uint32_t> pc(cols);
+            for (std::size_t n = 0; n < cols; ++n) pc[n] = (1u << 30) - 3 + static_cast<std::uint32_t>(n) * 977u;
+            std::vector<std::int32_t> y(cols, 7);
+            std::vector<float> yf(cols, 7), ws(cols, 0.5f);
+            const float as = 2.0f;
+            kern.finish_dot(pc.data(), cols, 1, cols, k, y.data(), cols);
+            kern.finish_scaled(pc.data(), cols, 1, cols, k, &as, ws.data(), yf.data(), cols);
+            for (std::size_t n = 0; n < cols; ++n) {
+                const long long want = static_cast<long long>(k) - 2 * static_cast<long long>(pc[n]);
+                REQUIRE(y[n] == want);
+                REQUIRE(yf[n] == static_cast<float>(want));  // 2 * 0.5 = 1 exactly
+            }
+        }
+    }
+}

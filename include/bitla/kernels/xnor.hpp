@@ -159,13 +159,20 @@ BITLA_ALWAYS_INLINE void for_tile_rows(std::size_t rows, std::size_t cols, F&& r
         for (std::size_t i = 0; i < rows; ++i) row(i, cols);
 }
 
+/// k - 2·pc, exact: |k - 2·pc| <= k < 2^31, formed modulo 2^32 (2·pc itself can pass 2^31).
+/// A template on the ISA, like everything compiled into the per-ISA units.
+template <class Arch>
+BITLA_ALWAYS_INLINE std::int32_t pm_dot(std::int32_t k, std::uint32_t pc) noexcept {
+    return static_cast<std::int32_t>(static_cast<std::uint32_t>(k) - 2u * pc);
+}
+
 template <class Arch>
 void finish_dot(const std::uint32_t* BITLA_RESTRICT pc, std::size_t ldp, std::size_t rows, std::size_t cols,
                 std::int32_t k, std::int32_t* BITLA_RESTRICT y, std::size_t ldy) noexcept {
     for_tile_rows<Arch>(rows, cols, [&](std::size_t i, auto n_cols) {
         const std::uint32_t* p = pc + i * ldp;
         std::int32_t* out = y + i * ldy;
-        for (std::size_t n = 0; n < n_cols; ++n) out[n] = k - 2 * static_cast<std::int32_t>(p[n]);
+        for (std::size_t n = 0; n < n_cols; ++n) out[n] = pm_dot<Arch>(k, p[n]);
     });
 }
 
@@ -179,10 +186,10 @@ void finish_scaled(const std::uint32_t* BITLA_RESTRICT pc, std::size_t ldp, std:
         const float sa = a_scale != nullptr ? a_scale[i] : 1.0f;
         if (w_scale != nullptr)
             for (std::size_t n = 0; n < n_cols; ++n)
-                out[n] = sa * w_scale[n] * static_cast<float>(k - 2 * static_cast<std::int32_t>(p[n]));
+                out[n] = sa * w_scale[n] * static_cast<float>(pm_dot<Arch>(k, p[n]));
         else
             for (std::size_t n = 0; n < n_cols; ++n)
-                out[n] = sa * 1.0f * static_cast<float>(k - 2 * static_cast<std::int32_t>(p[n]));
+                out[n] = sa * 1.0f * static_cast<float>(pm_dot<Arch>(k, p[n]));
     });
 }
 
