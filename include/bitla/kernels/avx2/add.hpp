@@ -14,9 +14,11 @@
 // n-bit planes (3..8 bits) use the generic kernel.
 //
 //   dot_i8   tiles up to 2 x 2 (mr = nr = 2: 8 int16 accumulators, the codes' state, x)
-//   gemv_i8  one activation row, weight rows two at a time; the first pair of every 8-row
-//            panel prefetches the whole panel `prefetch_bytes` ahead (one stream); the
-//            grouped epilogue converts the fp16 metadata with integer ops (no F16C needed)
+//   gemv_i8  one activation row: whole 8-row panels of bits (ungrouped) and code2 codes
+//            in one pass each (kernels/avx2/add_gemv_panel.hpp); base3 and the rows around
+//            a range's partial panels two at a time, the first pair of a panel prefetching
+//            it `prefetch_bytes` ahead; the grouped epilogue converts the fp16 metadata
+//            with integer ops (no F16C needed)
 //   dot_f32  codes decoded as above, widened to floats, fp32 FMAs (bits, code2, base3)
 //   gemv_out 8 rows a vector (kernels/avx2/add_gemv_out.hpp)
 #pragma once
