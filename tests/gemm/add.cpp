@@ -807,3 +807,31 @@ TEST_CASE("row terms add b times t to each row inside the GEMV pass", "[add][row
             }
     }
 }
+
+TEST_CASE("K = 0 gives empty sums (zeros, plus the bias) on every ISA", "[add][edge]") {
+    // x of M x 0 has no data (a null pointer): preparing it copied 0 bytes from null, which
+    // UBSan reports as undefined.
+    const auto w = pack_add(TernaryPacked<enc::code2>::from_values(Matrix<int>(3, 0)));
+    std::vector<float> rs = {1.0f, 2.0f, 3.0f}, bias = {0.5f, -1.0f, 2.0f};
+    const auto ws = pack_add(TernaryPacked<enc::code2>::from_values(Matrix<int>(3, 0)), WeightScales::per_row(rs));
+    AddOptions with_bias;
+    with_bias.bias = bias;
+    for (isa i : available_isas()) {
+        ScopedIsaLimit limit(i);
+        INFO("isa " << name(i));
+        for (std::size_t m : {1, 2}) {
+            Matrix<std::int8_t> x(m, 0);
+            Matrix<std::int32_t> y(m, 3);
+            for (auto& v : y.flat()) v = 7;
+            gemm(x, w, y);
+            for (auto v : y.flat()) REQUIRE(v == 0);
+            Matrix<float> xf(m, 0), yf(m, 3);
+            gemm(MatrixView<const float>(xf), ws, yf, with_bias);
+            for (std::size_t r = 0; r < m; ++r)
+                for (std::size_t j = 0; j < 3; ++j) REQUIRE(yf(r, j) == bias[j]);
+            gemm(Int8Rows{x, {}}, ws, yf, with_bias);
+            for (std::size_t r = 0; r < m; ++r)
+                for (std::size_t j = 0; j < 3; ++j) REQUIRE(yf(r, j) == bias[j]);
+        }
+    }
+}

@@ -158,7 +158,7 @@ void prepare_view_into(AddActivations& a, MatrixView<const T> x, std::span<const
         T* dst;
         if constexpr (std::is_same_v<T, std::int8_t>) dst = a.xi_.data() + m * l.kp;
         else dst = a.xf_.data() + m * l.kp;
-        std::memcpy(line, xr, x.cols * sizeof(T));
+        if (x.cols != 0) std::memcpy(line, xr, x.cols * sizeof(T));  // K = 0: xr may be null
         std::fill(line + x.cols, line + l.kp, T{});
         for (std::size_t sb = 0; sb < units; sb += 16 * per) detail::units_to_steps(line + 4 * sb, dst + 4 * sb, per);
         if constexpr (std::is_same_v<T, std::int8_t>) {
