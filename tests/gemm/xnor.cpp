@@ -182,6 +182,16 @@ TEST_CASE("bad input to the xnor and Hamming entries names the argument", "[gemm
     y(0, 0) = 12345;
     REQUIRE(arg([&] { xnor_gemm(a, w99, y); }) == "w");
     REQUIRE(y(0, 0) == 12345);  // nothing written
+    REQUIRE_THROWS_WITH(xnor_gemm(a, w99, y), Catch::Contains("does not match a.cols = 100"));
+    // K past the int32 bound names a, the operand whose K it is (a view over 2^31 bits,
+    // rejected before a word is read).
+    BitView<enc::sign> huge{a.view().data, 1, std::size_t{1} << 31, (std::size_t{1} << 31) / 64,
+                            (std::size_t{1} << 31) / 64};
+    std::int32_t y1[1] = {};  // on the stack: the fake view's 256 MiB extent may cover heap memory
+    REQUIRE(arg([&] { xnor_gemm(huge, huge, MatrixView<std::int32_t>(y1, 1, 1)); }) == "a");
+    // A wrong-shape Hamming output is d.
+    Matrix<std::uint32_t> d_bad(4, 4);
+    REQUIRE(arg([&] { hamming_distances(a, w, d_bad.view()); }) == "d");
     REQUIRE(arg([&] { xnor_gemm(none, random_bits(5, 0), y); }) == "a");
     REQUIRE(arg([&] { xnor_gemm(a, w, small); }) == "y");
     REQUIRE(arg([&] { xnor_gemm(a, w, fy, bad.flat(), sw.flat()); }) == "a_scale");

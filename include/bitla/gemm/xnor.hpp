@@ -158,8 +158,8 @@ inline void check_block(const OutputBlock& b, std::size_t m, std::size_t n) {
 template <class V, class Y>
 void check_xnor(const BitView<enc::sign>& a, const V& w, const MatrixView<Y>& y) {
     check_bits(a.cols, "a");
-    check_product(a, w, y);
-    check_int32_accumulator(a.cols, 1, 1);
+    check_product(a, w, y, {"a", "w", "y"});
+    check_int32_accumulator(a.cols, 1, 1, "a");
 }
 
 inline void check_scales(std::span<const float> a_scale, std::span<const float> w_scale, std::size_t m,
@@ -353,7 +353,7 @@ void hamming_distances(const Q& q_in, const C& c_in, MatrixView<std::uint32_t> d
     const auto c = c_in.view();
     detail::check_bits(q.cols, "queries");
     detail::require(c.cols == q.cols, "codes", "codes have ", c.cols, " bits but queries have ", q.cols);
-    detail::check_product(q, c, d);
+    detail::check_product(q, c, d, {"queries", "codes", "d"});
     const XnorKernels& kern = active_kernels<XnorKernels>();
     detail::parallel_blocks(q.rows, c.rows, kern.mr, kern.nr, pool,
                             [&](const OutputBlock& b) { detail::hamming_block(kern, q, c, d, b); });
@@ -366,7 +366,7 @@ void hamming_distances_block(const Q& q_in, const C& c_in, MatrixView<std::uint3
     const auto c = c_in.view();
     detail::check_bits(q.cols, "queries");
     detail::require(c.cols == q.cols, "codes", "codes have ", c.cols, " bits but queries have ", q.cols);
-    detail::check_product(q, c, d);
+    detail::check_product(q, c, d, {"queries", "codes", "d"});
     detail::check_block(block, q.rows, c.rows);
     detail::hamming_block(active_kernels<XnorKernels>(), q, c, d, block);
 }

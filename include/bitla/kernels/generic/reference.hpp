@@ -151,8 +151,8 @@ template <class A, packed_matrix W>
 void xnor_gemm(const A& a_in, const W& w_in, MatrixView<std::int32_t> y) {
     const auto a = a_in.view();
     const auto w = w_in.view();
-    bitla::detail::check_product(a, w, y);
-    bitla::detail::check_int32_accumulator(a.cols, 1, 1);
+    bitla::detail::check_product(a, w, y, {"a", "w", "y"});
+    bitla::detail::check_int32_accumulator(a.cols, 1, 1, "a");
     for (std::size_t m = 0; m < a.rows; ++m)
         for (std::size_t n = 0; n < w.rows; ++n) y(m, n) = detail::bits_dot(a, m, w, n);
 }
@@ -165,8 +165,8 @@ void xnor_gemm(const A& a_in, const W& w_in, MatrixView<float> y, std::span<cons
                std::span<const float> w_scale) {
     const auto a = a_in.view();
     const auto w = w_in.view();
-    bitla::detail::check_product(a, w, y);
-    bitla::detail::check_int32_accumulator(a.cols, 1, 1);
+    bitla::detail::check_product(a, w, y, {"a", "w", "y"});
+    bitla::detail::check_int32_accumulator(a.cols, 1, 1, "a");
     bitla::detail::require(a_scale.empty() || a_scale.size() == a.rows, "a_scale", "a_scale has ", a_scale.size(),
                            " entries but a has ", a.rows, " rows");
     bitla::detail::require(w_scale.empty() || w_scale.size() == w.rows, "w_scale", "w_scale has ", w_scale.size(),
@@ -190,7 +190,7 @@ void xnor_gemv(const A& a, const W& w, std::span<std::int32_t> y) {
 /// d (nq x nb) = Hamming distances popcount(q_i xor c_j); q and c bits of either encoding.
 template <bit_encoding E, bit_encoding F>
 void hamming_distances(const BitView<E>& q, const BitView<F>& c, MatrixView<std::uint32_t> d) {
-    bitla::detail::check_product(q, c, d);
+    bitla::detail::check_product(q, c, d, {"queries", "codes", "d"});
     for (std::size_t i = 0; i < q.rows; ++i)
         for (std::size_t j = 0; j < c.rows; ++j) {
             const auto qr = q.words(i), cr = c.words(j);
