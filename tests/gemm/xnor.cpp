@@ -185,10 +185,12 @@ TEST_CASE("bad input to the xnor and Hamming entries names the argument", "[gemm
     REQUIRE_THROWS_WITH(xnor_gemm(a, w99, y), Catch::Contains("does not match a.cols = 100"));
     // K past the int32 bound names a, the operand whose K it is (a view over 2^31 bits,
     // rejected before a word is read).
-    BitView<enc::sign> huge{a.view().data, 1, std::size_t{1} << 31, (std::size_t{1} << 31) / 64,
+    // y lies just before the view's first word, so the view's 256 MiB extent cannot cover it.
+    std::vector<std::uint64_t> buf(2);
+    BitView<enc::sign> huge{buf.data() + 1, 1, std::size_t{1} << 31, (std::size_t{1} << 31) / 64,
                             (std::size_t{1} << 31) / 64};
-    std::int32_t y1[1] = {};  // on the stack: the fake view's 256 MiB extent may cover heap memory
-    REQUIRE(arg([&] { xnor_gemm(huge, huge, MatrixView<std::int32_t>(y1, 1, 1)); }) == "a");
+    REQUIRE(arg([&] { xnor_gemm(huge, huge, MatrixView<std::int32_t>(reinterpret_cast<std::int32_t*>(buf.data()), 1, 1)); }) ==
+            "a");
     // A wrong-shape Hamming output is d.
     Matrix<std::uint32_t> d_bad(4, 4);
     REQUIRE(arg([&] { hamming_distances(a, w, d_bad.view()); }) == "d");
