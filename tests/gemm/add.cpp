@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdint>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "support/random.hpp"
@@ -100,6 +101,17 @@ bool equal(const Matrix<std::int32_t>& a, const Matrix<std::int32_t>& b) {
         for (std::size_t j = 0; j < a.cols(); ++j)
             if (a(i, j) != b(i, j)) return false;
     return true;
+}
+
+/// The argument() of the bitla::error f throws, or "none".
+template <class F>
+std::string arg(F&& f) {
+    try {
+        f();
+    } catch (const error& e) {
+        return e.argument();
+    }
+    return "none";
 }
 
 }  // namespace
@@ -554,14 +566,6 @@ TEST_CASE("gemm_rows rejects activations prepared for other weights, and y alias
     const auto larger = pack_add(TernaryPacked<enc::code2>::from_values(random_ints<int>(n, 2 * k, -1, 1)));
     const auto smaller = pack_add(TernaryPacked<enc::code2>::from_values(random_ints<int>(n, k - 64, -1, 1)));
     const auto x = random_ints<std::int8_t>(1, k, -128, 127);
-    const auto arg = [](auto&& f) {
-        try {
-            f();
-        } catch (const error& e) {
-            return e.argument();
-        }
-        return std::string("none");
-    };
     const auto a = prepare(Int8Rows{x, {}}, plain);
     const auto ag = prepare(Int8Rows{x, {}}, g16);
     Matrix<float> yf(1, n);
@@ -706,14 +710,6 @@ TEST_CASE("invalid inputs are rejected before y is written", "[add][errors]") {
     const std::size_t k = 64, n = 4;
     auto w = TernaryPacked<enc::planes>::from_values(random_ints<int>(n, k, -1, 1));
     Matrix<float> s(n, k / 16), z(n, k / 16);
-    const auto arg = [](auto&& f) {
-        try {
-            f();
-        } catch (const error& e) {
-            return e.argument();
-        }
-        return std::string("none");
-    };
     REQUIRE(arg([&] { (void)pack_add(w, WeightScales::per_group(s, 12)); }) == "group_size");
     REQUIRE(arg([&] { (void)pack_add(w, WeightScales::per_group(s, 0)); }) == "group_size");
     REQUIRE(arg([&] { (void)pack_add(w, WeightScales::per_group(s, 48)); }) == "group_size");

@@ -104,11 +104,7 @@ struct Avx2Add {
         }
     }
 
-    static BITLA_ALWAYS_INLINE int hsum(__m256i v) noexcept {
-        const __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-        const __m128i t = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
-        return _mm_cvtsi128_si32(_mm_add_epi32(t, _mm_shuffle_epi32(t, 0xb1)));
-    }
+    static BITLA_ALWAYS_INLINE int hsum(__m256i v) noexcept { return Avx2PanelGemv<Arch>::hsum(v); }
 
     /// The core loop: MR activation rows x NR weight rows over all steps. After every `per`
     /// steps (a superblock, or the whole row) done(i, j, lanes_lo, lanes_hi) receives the
