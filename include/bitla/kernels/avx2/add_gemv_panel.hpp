@@ -28,17 +28,10 @@
 #include <utility>
 
 #include "../../core/add_layout.hpp"
+#include "../add_kernels.hpp"
+#include "../unrolled.hpp"
 
 namespace bitla::inline v0::kernels {
-
-/// f(integral_constant<int, 0>) .. f(integral_constant<int, N - 1>), unrolled whatever the
-/// optimisation level (a rolled row loop kept the accumulators in memory).
-template <int N, class F>
-BITLA_ALWAYS_INLINE void unrolled(F&& f) noexcept {
-    [&]<int... J>(std::integer_sequence<int, J...>) __attribute__((always_inline)) {
-        (f(std::integral_constant<int, J>{}), ...);
-    }(std::make_integer_sequence<int, N>{});
-}
 
 template <class Arch>
 struct Avx2PanelGemv {
@@ -164,8 +157,8 @@ struct Avx2PanelGemv {
     /// rows n .. n + 7 into r.out_f. Each block's int16 sums are widened at once into the
     /// rows' 16 int32 chunk sums (kept in L1: 16 accumulators would not fit the registers
     /// beside the rows' temporaries); at each superblock flush the 16 groups are scaled and
-    /// zero-folded into 8 float lanes per row, in the order of the 2-row tiles (Avx2Add::
-    /// gemv_tile), so a row's result is the same whichever kernel computed it.
+    /// zero-folded into 8 float lanes per row, in the order of the 2-row tiles (Avx2AddOps::
+    /// group), so a row's result is the same whichever kernel computed it.
     static void code2_grouped_panel(const AddLayout& l, const AddRowsArgs& r, std::size_t n) noexcept {
         const std::uint8_t* p0 = r.w + l.row_offset(n);
         const std::uint8_t* code = p0 + l.phys(l.code_offset());

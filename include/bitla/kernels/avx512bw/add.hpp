@@ -85,141 +85,14 @@ struct Avx512Add : Avx512Reduce<Arch> {
         return _mm512_mask_mov_epi8(_mm512_maskz_mov_epi8(k1, one), k2, two);
     }
 
-    /// Walks the steps of NR weight rows (w[j]: each row's pointer, row0 + j its row within the
-    /// panel), decoding each step's codes into 64 bytes per row and calling step(t, q): bits
-    /// as the panel's step block and the row's bit, min 1 (core/add_layout.hpp), n-bit
-    /// planes as masked adds of 2^i, code2 one load per 4 steps then shift + and, base3 one
-    /// load per 5 steps then next_trit. The tile kernels (int8 and fp32) share it.
-    template <AddCodes C, int NR, class Step>
-    static BITLA_ALWAYS_INLINE void for_each_step(const AddLayout& l, const std::uint8_t* const (&w)[NR],
-                                                  std::size_t row0, std::size_t steps, Step&& step) noexcept {
-        const __m512i one = _mm512_set1_epi8(1), two = _mm512_set1_epi8(2), three = _mm512_set1_epi8(3);
-        const __m512i t86 = _mm512_set1_epi8(static_cast<char>(86)), t171 = _mm512_set1_epi8(static_cast<char>(171));
-        [[maybe_unused]] const std::size_t cp = l.phys(l.code_offset()), bs = l.block_stride();  // code2, base3
-        if constexpr (C == AddCodes::bits) {
-            const std::uint8_t* panel = w[0] + l.bits_block(row0, 0);
-            __m512i bit[NR];
-            for (int j = 0; j < NR; ++j) bit[j] = row_bit(row0 + static_cast<std::size_t>(j));
-            for (std::size_t t = 0; t < steps; ++t) {
-                const __m512i c = _mm512_load_si512(panel + 64 * t);
-                __m512i q[NR];
-                for (int j = 0; j < NR; ++j) q[j] = _mm512_min_epu8(_mm512_and_si512(c, bit[j]), one);
-                step(t, q);
-            }
-        } else if constexpr (C == AddCodes::planes) {
-            const std::size_t stride = 8 * static_cast<std::size_t>(l.bits);
-            for (std::size_t t = 0; t < steps; ++t) {
-                __m512i q[NR];
-                for (int j = 0; j < NR; ++j) {
-                    q[j] = _mm512_setzero_si512();
-                    for (int b = 0; b < l.bits; ++b)
-                        q[j] = _mm512_mask_add_epi8(q[j],
-                                                    mask_at(w[j] + l.phys(l.code_offset() + stride * t +
-                                                                          8 * static_cast<std::size_t>(b))),
-                                                    q[j], _mm512_set1_epi8(static_cast<char>(1 << b)));
-                }
-                step(t, q);
-            }
-        } else if constexpr (C == AddCodes::code2) {
-            for (std::size_t t0 = 0; t0 < steps; t0 += 4) {
-                __m512i c[NR];
-                for (int j = 0; j < NR; ++j) c[j] = _mm512_load_si512(w[j] + cp + t0 / 4 * bs);
-                for (int s = 0; s < 4 && t0 + static_cast<std::size_t>(s) < steps; ++s) {
-                    __m512i q[NR];
-                    for (int j = 0; j < NR; ++j)
-                        q[j] = _mm512_and_si512(s == 0 ? c[j] : _mm512_srli_epi16(c[j], static_cast<unsigned>(2 * s)),
-                                                three);
-                    step(t0 + static_cast<std::size_t>(s), q);
-                }
-            }
-        } else {  // base3
-            for (std::size_t t0 = 0, b = 0; t0 < steps; t0 += 5, ++b) {
-                __m512i c[NR];
-                for (int j = 0; j < NR; ++j) c[j] = _mm512_load_si512(w[j] + cp + b * bs);
-                for (int s = 0; s < 5 && t0 + static_cast<std::size_t>(s) < steps; ++s) {
-                    __m512i q[NR];
-                    for (int j = 0; j < NR; ++j) q[j] = next_trit(c[j], t86, t171, one, two);
-                    step(t0 + static_cast<std::size_t>(s), q);
-                }
-            }
-        }
-    }
-
-    // ---- dot_i8 ------------------------------------------------------------------------
-
-    template <AddCodes C, int MR, int NR>
-    static void dot_tile(const AddLayout& l, const AddTileArgs& a) noexcept {
-        const auto* x = static_cast<const std::int8_t*>(a.x);
-        auto* out = static_cast<std::int32_t*>(a.out);
-        const std::uint8_t* w[NR];
-        for (int j = 0; j < NR; ++j) w[j] = a.w + static_cast<std::size_t>(j) * a.w_stride;
-        __m512i acc[MR][NR];
-        for (int i = 0; i < MR; ++i)
-            for (int j = 0; j < NR; ++j) acc[i][j] = _mm512_setzero_si512();
-        std::size_t since = 0, block = 0;
-
-        const auto flush_if_due = [&]() __attribute__((always_inline)) {
-            if (a.flush != 0 && ++since == a.flush) {
-                for (int i = 0; i < MR; ++i)
-                    for (int j = 0; j < NR; ++j) {
-                        _mm512_storeu_si512(out + static_cast<std::size_t>(i) * a.out_m +
-                                                static_cast<std::size_t>(j) * a.out_n + 16 * block,
-                                            acc[i][j]);
-                        acc[i][j] = _mm512_setzero_si512();
-                    }
-                since = 0;
-                ++block;
-            }
-        };
-        const auto multiply = [&](std::size_t t, const __m512i (&q)[NR]) __attribute__((always_inline)) {
-            for (int i = 0; i < MR; ++i) {
-                const __m512i xv = _mm512_loadu_si512(x + static_cast<std::size_t>(i) * a.x_stride + 64 * t);
-                for (int j = 0; j < NR; ++j) acc[i][j] = dp(acc[i][j], q[j], xv);
-            }
-            flush_if_due();
-        };
-
-        for_each_step<C, NR>(l, w, a.row0, a.steps, multiply);
-        if (a.flush == 0)
-            for (int i = 0; i < MR; ++i)
-                for (int j = 0; j < NR; ++j)
-                    out[static_cast<std::size_t>(i) * a.out_m + static_cast<std::size_t>(j) * a.out_n] = hsum(acc[i][j]);
-    }
-
-    // ---- dispatch on format and tile size ----------------------------------------------
-
-    template <template <AddCodes, int, int> class Fn, AddCodes C, int MaxM, int MaxN>
-    static void by_size(const AddLayout& l, const AddTileArgs& a) noexcept {
-        static_assert(MaxM <= 4 && MaxN <= 4);
-        const int key = (a.m - 1) * 4 + (a.n - 1);
-        switch (key) {
-#define BITLA_ADD_CASE(M, N)                                        \
-    case (M - 1) * 4 + (N - 1):                                     \
-        if constexpr (M <= MaxM && N <= MaxN) Fn<C, M, N>::run(l, a); \
-        return;
-            BITLA_ADD_CASE(1, 1) BITLA_ADD_CASE(1, 2) BITLA_ADD_CASE(1, 3) BITLA_ADD_CASE(1, 4)
-            BITLA_ADD_CASE(2, 1) BITLA_ADD_CASE(2, 2) BITLA_ADD_CASE(2, 3) BITLA_ADD_CASE(2, 4)
-            BITLA_ADD_CASE(3, 1) BITLA_ADD_CASE(3, 2) BITLA_ADD_CASE(3, 3) BITLA_ADD_CASE(3, 4)
-            BITLA_ADD_CASE(4, 1) BITLA_ADD_CASE(4, 2) BITLA_ADD_CASE(4, 3) BITLA_ADD_CASE(4, 4)
-#undef BITLA_ADD_CASE
-            default: return;
-        }
-    }
-
-    template <AddCodes C, int M, int N>
-    struct Dot {
-        static void run(const AddLayout& l, const AddTileArgs& a) noexcept { dot_tile<C, M, N>(l, a); }
-    };
-
-    static void dot_i8(const AddLayout& l, const AddTileArgs& a) noexcept {
-        switch (l.codes) {
-            case AddCodes::bits: return by_size<Dot, AddCodes::bits, 4, 4>(l, a);
-            case AddCodes::code2: return by_size<Dot, AddCodes::code2, 4, 4>(l, a);
-            case AddCodes::base3: return by_size<Dot, AddCodes::base3, 4, 4>(l, a);
-            case AddCodes::planes:
-                if (!vnni && l.bits == 8) return GenericAdd<Arch>::dot_i8(l, a);
-                return by_size<Dot, AddCodes::planes, 4, 4>(l, a);
-        }
+    /// One step of n-bit planes: one masked add of 2^i per plane i.
+    static BITLA_ALWAYS_INLINE __m512i plane(const AddLayout& l, const std::uint8_t* w, std::size_t t) noexcept {
+        const std::size_t stride = 8 * static_cast<std::size_t>(l.bits);
+        __m512i q = _mm512_setzero_si512();
+        for (int b = 0; b < l.bits; ++b)
+            q = _mm512_mask_add_epi8(q, mask_at(w + l.phys(l.code_offset() + stride * t + 8 * static_cast<std::size_t>(b))),
+                                     q, _mm512_set1_epi8(static_cast<char>(1 << b)));
+        return q;
     }
 
     static float groups(const float* c, const std::uint16_t* s, const std::uint16_t* u, const float* xs,
@@ -243,8 +116,49 @@ struct Avx512Add : Avx512Reduce<Arch> {
     }
 };
 
+/// The add-only primitives of the AVX-512 levels (the contract is in kernels/add_tiles.hpp):
+/// a step is one zmm, the dword lanes one zmm (no staging).
+template <class Arch>
+struct Avx512AddOps {
+    using K = Avx512Add<Arch>;
+    using arch = Arch;
+    using step = __m512i;
+    using acc = __m512i;
+    struct consts {
+        __m512i one = _mm512_set1_epi8(1), two = _mm512_set1_epi8(2), three = _mm512_set1_epi8(3);
+        __m512i t86 = _mm512_set1_epi8(static_cast<char>(86)), t171 = _mm512_set1_epi8(static_cast<char>(171));
+    };
+    static constexpr int mr = 4, nr = 4;
+    static constexpr std::size_t settle_steps = 0;
+
+    static BITLA_ALWAYS_INLINE step load(const std::uint8_t* p) noexcept { return _mm512_load_si512(p); }
+    static BITLA_ALWAYS_INLINE step load_x(const std::int8_t* p) noexcept { return _mm512_loadu_si512(p); }
+    static BITLA_ALWAYS_INLINE step splat(std::uint8_t b) noexcept { return _mm512_set1_epi8(static_cast<char>(b)); }
+    static BITLA_ALWAYS_INLINE step bits(const consts& k, step c, step bit) noexcept {
+        return _mm512_min_epu8(_mm512_and_si512(c, bit), k.one);
+    }
+    static BITLA_ALWAYS_INLINE step code2(const consts& k, step c, unsigned s) noexcept {
+        return _mm512_and_si512(s == 0 ? c : _mm512_srli_epi16(c, 2 * s), k.three);
+    }
+    static BITLA_ALWAYS_INLINE step trit(const consts& k, step& c) noexcept {
+        return K::next_trit(c, k.t86, k.t171, k.one, k.two);
+    }
+    /// Without VNNI the pairs of vpmaddubsw saturate for codes above 127: 8-bit planes go generic.
+    static constexpr bool planes_ok(const AddLayout& l) noexcept { return K::vnni || l.bits != 8; }
+    static BITLA_ALWAYS_INLINE step plane(const AddLayout& l, const std::uint8_t* w, std::size_t t) noexcept {
+        return K::plane(l, w, t);
+    }
+
+    static BITLA_ALWAYS_INLINE acc zero() noexcept { return _mm512_setzero_si512(); }
+    static BITLA_ALWAYS_INLINE void dot(acc& a, step q, step x) noexcept { a = K::dp(a, q, x); }
+    static BITLA_ALWAYS_INLINE void settle(acc&) noexcept {}
+    static BITLA_ALWAYS_INLINE void store(std::int32_t* out, acc a) noexcept { _mm512_storeu_si512(out, a); }
+    static BITLA_ALWAYS_INLINE std::int32_t hsum(acc a) noexcept { return K::hsum(a); }
+};
+
 }  // namespace bitla::inline v0::kernels
 
+#include "../add_tiles.hpp"
 #include "add_f32.hpp"
 #include "add_gemv.hpp"
 
@@ -253,7 +167,7 @@ namespace bitla::inline v0::kernels {
 template <class Arch>
 AddKernels add_family(arch::avx512bw, pick) noexcept {  // and its descendants
     using K = Avx512Add<Arch>;
-    return {&K::dot_i8, &Avx512AddF32<Arch>::dot_f32, &K::groups, 4, 4,
+    return {&AddTiles<Avx512AddOps<Arch>>::dot_i8, &Avx512AddF32<Arch>::dot_f32, &K::groups, 4, 4,
             &Avx512AddGemv<Arch>::gemv_i8, &Avx2GemvOut<Arch>::gemv_out};
 }
 

@@ -14,12 +14,15 @@
 #include <cstring>
 
 #include "../../core/add_layout.hpp"
+#include "../add_steps.hpp"
 #include "../generic/add.hpp"
 
 namespace bitla::inline v0::kernels {
 
 template <class Arch>
 struct Avx512Add;
+template <class Arch>
+struct Avx512AddOps;
 
 template <class Arch>
 struct Avx512AddF32 {
@@ -121,7 +124,7 @@ struct Avx512AddF32 {
                 flush_if_due();
             }
         } else {
-            K::template for_each_step<C, NR>(l, w, a.row0, a.steps, multiply);
+            for_each_step<Avx512AddOps<Arch>, C, NR>(l, w, a.row0, a.steps, multiply);
         }
         if (a.flush == 0)
             #pragma GCC unroll 4

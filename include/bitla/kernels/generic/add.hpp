@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "../../core/add_layout.hpp"
+#include "../add_kernels.hpp"
 #include "../../core/ternary_base3.hpp"
 
 namespace bitla::inline v0::kernels {
@@ -74,7 +75,7 @@ struct GenericAdd {
         return h;
     }
 
-    /// GEMV rows (kernels/add.hpp, AddRowsArgs): per row, the 16 lane sums of each
+    /// GEMV rows (kernels/add_kernels.hpp, AddRowsArgs): per row, the 16 lane sums of each
     /// superblock, then (grouped) s'·c + u'·xs for its 16 groups.
     static void gemv_i8(const AddLayout& l, const AddRowsArgs& r) noexcept {
         const bool grouped = r.out_f != nullptr;
@@ -105,7 +106,7 @@ struct GenericAdd {
         }
     }
 
-    /// GEMV's per-row epilogue (kernels/add.hpp, GemvOutArgs): 8 rows of a panel at a time,
+    /// GEMV's per-row epilogue (kernels/add_kernels.hpp, GemvOutArgs): 8 rows of a panel at a time,
     /// one loop per combination of terms, so each is branch-free (a single loop with
     /// `bias ? bias[j] : 0` selects cost 4 cycles a row at baseline flags and 16 with
     /// AVX-512: GCC made the selects masked loads from the null pointer, a microcode assist

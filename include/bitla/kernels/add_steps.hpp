@@ -1,0 +1,69 @@
+// bitla/kernels/add_steps.hpp — the step walker of the add-only tiles, written once over an
+// ISA's primitives (the `AddOps` contract in kernels/add_tiles.hpp).
+//
+// for_each_step<Ops, C, NR> walks the steps of NR weight rows of one panel and hands each
+// step's codes, decoded to 64 bytes per row (Ops::step), to step(t, q):
+//   bits    the panel's step-t block (shared by its rows), the row's bit, min 1
+//   code2   one 64-byte load per 4 steps, then (c >> 2s) & 3
+//   base3   one 64-byte load per 5 steps, then the leading trit and c = 3c mod 256
+//   planes  Ops::plane (only for ISAs whose Ops say `planes_ok`)
+// Code blocks of a row are `block_stride()` apart (core/add_layout.hpp).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "../core/add_layout.hpp"
+#include "../core/config.hpp"
+#include "unrolled.hpp"
+
+namespace bitla::inline v0::kernels {
+
+template <class Ops, AddCodes C, int NR, class Step>
+BITLA_ALWAYS_INLINE void for_each_step(const AddLayout& l, const std::uint8_t* const (&w)[NR], std::size_t row0,
+                                       std::size_t steps, Step&& step) {
+    using S = typename Ops::step;
+    const typename Ops::consts k;
+    [[maybe_unused]] const std::size_t cp = l.phys(l.code_offset()), bs = l.block_stride();
+    if constexpr (C == AddCodes::bits) {
+        const std::uint8_t* panel = w[0] + l.bits_block(row0, 0);
+        S bit[NR];
+        for (int j = 0; j < NR; ++j) bit[j] = Ops::splat(static_cast<std::uint8_t>(1u << (row0 + static_cast<std::size_t>(j))));
+        for (std::size_t t = 0; t < steps; ++t) {
+            const S c = Ops::load(panel + 64 * t);
+            S q[NR];
+            unrolled<NR>([&](auto j) __attribute__((always_inline)) { q[j] = Ops::bits(k, c, bit[j]); });
+            step(t, q);
+        }
+    } else if constexpr (C == AddCodes::planes) {
+        for (std::size_t t = 0; t < steps; ++t) {
+            S q[NR];
+            for (int j = 0; j < NR; ++j) q[j] = Ops::plane(l, w[j], t);
+            step(t, q);
+        }
+    } else if constexpr (C == AddCodes::code2) {
+        for (std::size_t t0 = 0; t0 < steps; t0 += 4) {
+            S c[NR];
+            for (int j = 0; j < NR; ++j) c[j] = Ops::load(w[j] + cp + t0 / 4 * bs);
+            unrolled<4>([&](auto s) __attribute__((always_inline)) {
+                if (t0 + std::size_t{s} >= steps) return;
+                S q[NR];
+                unrolled<NR>([&](auto j) __attribute__((always_inline)) { q[j] = Ops::code2(k, c[j], unsigned{s}); });
+                step(t0 + std::size_t{s}, q);
+            });
+        }
+    } else {  // base3
+        for (std::size_t t0 = 0, b = 0; t0 < steps; t0 += 5, ++b) {
+            S c[NR];
+            for (int j = 0; j < NR; ++j) c[j] = Ops::load(w[j] + cp + b * bs);
+            unrolled<5>([&](auto s) __attribute__((always_inline)) {
+                if (t0 + std::size_t{s} >= steps) return;
+                S q[NR];
+                unrolled<NR>([&](auto j) __attribute__((always_inline)) { q[j] = Ops::trit(k, c[j]); });
+                step(t0 + std::size_t{s}, q);
+            });
+        }
+    }
+}
+
+}  // namespace bitla::inline v0::kernels
