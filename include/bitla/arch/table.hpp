@@ -40,6 +40,21 @@
 #else
 #define BITLA_FLAGS_AVX512_VNNI 0
 #endif
+#if defined(__aarch64__) && defined(__ARM_NEON)
+#define BITLA_FLAGS_NEON 1
+#else
+#define BITLA_FLAGS_NEON 0
+#endif
+#if BITLA_FLAGS_NEON && defined(__ARM_FEATURE_DOTPROD)
+#define BITLA_FLAGS_NEON_DOTPROD 1
+#else
+#define BITLA_FLAGS_NEON_DOTPROD 0
+#endif
+#if BITLA_FLAGS_NEON_DOTPROD && defined(__ARM_FEATURE_MATMUL_INT8)
+#define BITLA_FLAGS_NEON_I8MM 1
+#else
+#define BITLA_FLAGS_NEON_I8MM 0
+#endif
 
 namespace bitla::inline v0::arch {
 
@@ -89,5 +104,8 @@ static_assert(flags_enable(isa::avx2) == bool(BITLA_FLAGS_AVX2), "BITLA_FLAGS_AV
 static_assert(flags_enable(isa::avx512bw) == bool(BITLA_FLAGS_AVX512BW), "BITLA_FLAGS_AVX512BW disagrees");
 static_assert(flags_enable(isa::avx512_vpopcnt) == bool(BITLA_FLAGS_AVX512_VPOPCNT), "BITLA_FLAGS_AVX512_VPOPCNT disagrees");
 static_assert(flags_enable(isa::avx512_vnni) == bool(BITLA_FLAGS_AVX512_VNNI), "BITLA_FLAGS_AVX512_VNNI disagrees");
+static_assert(flags_enable(isa::neon) == bool(BITLA_FLAGS_NEON), "BITLA_FLAGS_NEON disagrees");
+static_assert(flags_enable(isa::neon_dotprod) == bool(BITLA_FLAGS_NEON_DOTPROD), "BITLA_FLAGS_NEON_DOTPROD disagrees");
+static_assert(flags_enable(isa::neon_i8mm) == bool(BITLA_FLAGS_NEON_I8MM), "BITLA_FLAGS_NEON_I8MM disagrees");
 
 }  // namespace bitla::inline v0::arch

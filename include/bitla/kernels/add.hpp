@@ -7,6 +7,7 @@
 #include "generic/add.hpp"
 #include "avx2/add.hpp"
 #include "avx512bw/add.hpp"
+#include "neon/add.hpp"
 
 namespace bitla::inline v0 {
 

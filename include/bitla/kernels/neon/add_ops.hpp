@@ -1,0 +1,160 @@
+// bitla/kernels/neon/add_ops.hpp — the add-only primitives for the aarch64 levels (neon,
+// neon_dotprod, neon_i8mm; the contract is in kernels/add_tiles.hpp, the tiles are written
+// there once).
+//
+// A step is four q registers, register r holding bytes 16r .. 16r+15 = dword lanes
+// 4r .. 4r+3. The codes (0 .. 3) are valid signed bytes, so the products are s8·s8:
+//   dotprod  acc += sdot(q, x): each int32 lane sums its 4 byte products (1 op per 16 bytes)
+//   neon     smull / smull2 (8 int16 products each), addp (pairs: <= 2·3·128), sadalp into
+//            the int32 lanes (the pairs of pairs: 4 bytes a lane): 4 ops per 16 bytes
+// (8-bit planes, codes up to 255, are not signed bytes: n-bit planes use GenericAdd.)
+// base3: trit = (b >= 86) + (b >= 171) as 0 - mask - mask, then b = 3b mod 256 (two adds).
+// 32 q registers hold a 2 x 2 tile: 4 x 4 accumulators, 2 x 4 decoded code registers, x.
+// fp32: codes widened (uxtl, uxtl, ucvtf) and multiplied in (fmla), one float32x4 per
+// dword lane, so a chunk sum is one addv. GEMV's fp16 metadata: fcvtl (base ARMv8).
+#pragma once
+
+#include "../../arch/table.hpp"
+
+#if BITLA_FLAGS_NEON
+
+#include <arm_neon.h>
+
+#include <cstddef>
+#include <cstdint>
+
+#include "../../core/add_layout.hpp"
+#include "../add_kernels.hpp"
+
+namespace bitla::inline v0::kernels {
+
+template <class Arch>
+struct NeonAddOps {
+    static constexpr bool dotprod = ::bitla::arch::extends_v<Arch, ::bitla::arch::neon_dotprod>;
+    using arch = Arch;
+    struct step {
+        uint8x16_t v[4];
+    };
+    struct acc {
+        int32x4_t v[4];
+    };
+    struct facc {
+        float32x4_t v[16];  ///< floats 4c .. 4c+3 of a step: chunk c
+    };
+    struct consts {
+        uint8x16_t one = vdupq_n_u8(1), three = vdupq_n_u8(3);
+        uint8x16_t t86 = vdupq_n_u8(86), t171 = vdupq_n_u8(171);
+    };
+    static constexpr int mr = 2, nr = 2;
+    static constexpr std::size_t settle_steps = 0;
+
+    static BITLA_ALWAYS_INLINE step load(const std::uint8_t* p) noexcept {
+        return {{vld1q_u8(p), vld1q_u8(p + 16), vld1q_u8(p + 32), vld1q_u8(p + 48)}};
+    }
+    static BITLA_ALWAYS_INLINE step load_x(const std::int8_t* p) noexcept {
+        return load(reinterpret_cast<const std::uint8_t*>(p));
+    }
+    static BITLA_ALWAYS_INLINE step splat(std::uint8_t b) noexcept {
+        const uint8x16_t v = vdupq_n_u8(b);
+        return {{v, v, v, v}};
+    }
+    static BITLA_ALWAYS_INLINE step bits(const consts& k, const step& c, const step& bit) noexcept {
+        step q;
+        for (int r = 0; r < 4; ++r) q.v[r] = vminq_u8(vandq_u8(c.v[r], bit.v[r]), k.one);
+        return q;
+    }
+    static BITLA_ALWAYS_INLINE uint8x16_t shift2(uint8x16_t c, unsigned s) noexcept {
+        switch (s) {  // immediate shifts: s is a constant wherever this is inlined
+            case 0: return c;
+            case 1: return vshrq_n_u8(c, 2);
+            case 2: return vshrq_n_u8(c, 4);
+            default: return vshrq_n_u8(c, 6);
+        }
+    }
+    static BITLA_ALWAYS_INLINE step code2(const consts& k, const step& c, unsigned s) noexcept {
+        step q;
+        for (int r = 0; r < 4; ++r) q.v[r] = vandq_u8(shift2(c.v[r], s), k.three);
+        return q;
+    }
+    static BITLA_ALWAYS_INLINE step trit(const consts& k, step& c) noexcept {
+        step q;
+        for (int r = 0; r < 4; ++r) {
+            const uint8x16_t b = c.v[r];
+            q.v[r] = vsubq_u8(vsubq_u8(vdupq_n_u8(0), vcgeq_u8(b, k.t86)), vcgeq_u8(b, k.t171));
+            c.v[r] = vaddq_u8(vaddq_u8(b, b), b);
+        }
+        return q;
+    }
+
+    static BITLA_ALWAYS_INLINE acc zero() noexcept {
+        const int32x4_t z = vdupq_n_s32(0);
+        return {{z, z, z, z}};
+    }
+    static BITLA_ALWAYS_INLINE void dot(acc& a, const step& q, const step& x) noexcept {
+        for (int r = 0; r < 4; ++r) {
+            const int8x16_t qs = vreinterpretq_s8_u8(q.v[r]), xs = vreinterpretq_s8_u8(x.v[r]);
+#if BITLA_FLAGS_NEON_DOTPROD
+            if constexpr (dotprod) a.v[r] = vdotq_s32(a.v[r], qs, xs);
+            else
+#endif
+            {
+                const int16x8_t lo = vmull_s8(vget_low_s8(qs), vget_low_s8(xs));
+                const int16x8_t hi = vmull_high_s8(qs, xs);
+                a.v[r] = vpadalq_s16(a.v[r], vpaddq_s16(lo, hi));
+            }
+        }
+    }
+    static BITLA_ALWAYS_INLINE void settle(acc&) noexcept {}
+    static BITLA_ALWAYS_INLINE void store(std::int32_t* out, const acc& a) noexcept {
+        for (int r = 0; r < 4; ++r) vst1q_s32(out + 4 * r, a.v[r]);
+    }
+    static BITLA_ALWAYS_INLINE std::int32_t hsum(const acc& a) noexcept {
+        return vaddvq_s32(vaddq_s32(vaddq_s32(a.v[0], a.v[1]), vaddq_s32(a.v[2], a.v[3])));
+    }
+
+    static BITLA_ALWAYS_INLINE facc fzero() noexcept {
+        facc a;
+        for (auto& v : a.v) v = vdupq_n_f32(0);
+        return a;
+    }
+    static BITLA_ALWAYS_INLINE void fdot(facc& a, const step& q, const float* x) noexcept {
+        for (int r = 0; r < 4; ++r) {
+            const uint16x8_t h[2] = {vmovl_u8(vget_low_u8(q.v[r])), vmovl_high_u8(q.v[r])};
+            for (int i = 0; i < 2; ++i) {
+                const float32x4_t f0 = vcvtq_f32_u32(vmovl_u16(vget_low_u16(h[i])));
+                const float32x4_t f1 = vcvtq_f32_u32(vmovl_high_u16(h[i]));
+                const int c = 4 * r + 2 * i;
+                a.v[c] = vfmaq_f32(a.v[c], f0, vld1q_f32(x + 4 * c));
+                a.v[c + 1] = vfmaq_f32(a.v[c + 1], f1, vld1q_f32(x + 4 * c + 4));
+            }
+        }
+    }
+    static BITLA_ALWAYS_INLINE void fstore(float* out, const facc& a) noexcept {
+        for (int c = 0; c < 16; ++c) out[c] = vaddvq_f32(a.v[c]);
+    }
+    static BITLA_ALWAYS_INLINE float fhsum(const facc& a) noexcept {
+        float32x4_t s[4];
+        for (int i = 0; i < 4; ++i) s[i] = vaddq_f32(vaddq_f32(a.v[4 * i], a.v[4 * i + 1]), vaddq_f32(a.v[4 * i + 2], a.v[4 * i + 3]));
+        return vaddvq_f32(vaddq_f32(vaddq_f32(s[0], s[1]), vaddq_f32(s[2], s[3])));
+    }
+
+    // ---- GEMV (kernels/add_gemv.hpp) ------------------------------------------------------
+    using gacc = float32x4_t;
+    static constexpr std::size_t prefetch_bytes = 8192;
+    static BITLA_ALWAYS_INLINE gacc gzero() noexcept { return vdupq_n_f32(0); }
+    static BITLA_ALWAYS_INLINE float ghsum(gacc y) noexcept { return vaddvq_f32(y); }
+    static BITLA_ALWAYS_INLINE float32x4_t half4(const std::uint16_t* p) noexcept {
+        return vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(p)));
+    }
+    static BITLA_ALWAYS_INLINE void group(gacc& y, const acc& a, const std::uint16_t* s, const std::uint16_t* u,
+                                          const float* xs) noexcept {
+        for (int r = 0; r < 4; ++r) {
+            y = vfmaq_f32(y, vcvtq_f32_s32(a.v[r]), half4(s + 4 * r));
+            y = vfmaq_f32(y, half4(u + 4 * r), vld1q_f32(xs + 4 * r));
+        }
+    }
+};
+
+}  // namespace bitla::inline v0::kernels
+
+#endif  // BITLA_FLAGS_NEON
