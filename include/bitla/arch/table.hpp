@@ -40,6 +40,11 @@
 #else
 #define BITLA_FLAGS_AVX512_VNNI 0
 #endif
+#if defined(__aarch64__) && defined(__ARM_NEON)
+#define BITLA_FLAGS_NEON 1
+#else
+#define BITLA_FLAGS_NEON 0
+#endif
 
 namespace bitla::inline v0::arch {
 
@@ -89,5 +94,6 @@ static_assert(flags_enable(isa::avx2) == bool(BITLA_FLAGS_AVX2), "BITLA_FLAGS_AV
 static_assert(flags_enable(isa::avx512bw) == bool(BITLA_FLAGS_AVX512BW), "BITLA_FLAGS_AVX512BW disagrees");
 static_assert(flags_enable(isa::avx512_vpopcnt) == bool(BITLA_FLAGS_AVX512_VPOPCNT), "BITLA_FLAGS_AVX512_VPOPCNT disagrees");
 static_assert(flags_enable(isa::avx512_vnni) == bool(BITLA_FLAGS_AVX512_VNNI), "BITLA_FLAGS_AVX512_VNNI disagrees");
+static_assert(flags_enable(isa::neon) == bool(BITLA_FLAGS_NEON), "BITLA_FLAGS_NEON disagrees with the ISA table");
 
 }  // namespace bitla::inline v0::arch
