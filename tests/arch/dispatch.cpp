@@ -17,7 +17,8 @@ std::size_t expected_bits(isa i) {
     if (i == isa::generic) return 64;
     if (extends(i, isa::avx512bw)) return 512;
     if (extends(i, isa::avx2)) return 256;
-    return 64;  // the aarch64 levels run the generic popcount kernels
+    if (extends(i, isa::neon)) return 128;
+    return 64;
 }
 
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))

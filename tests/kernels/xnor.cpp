@@ -105,6 +105,28 @@ TEST_CASE("the xnor top-k epilogue keeps the k best and breaks ties by index", "
     }
 }
 
+TEST_CASE("every ISA's xnor kernels keep sums past 16 bits", "[kernels][xnor]") {
+    // 4104 words whose bits all differ: each sum is 262656, and every 32-bit half of a NEON
+    // lane 131328, so an accumulator that wrapped at 16 bits, or one widened every 4095
+    // words and no later, would show.
+    const std::size_t kw = 4104;  // a multiple of 8, as `rows` needs
+    const auto want = static_cast<std::uint32_t>(64 * kw);
+    for (isa i : available_isas()) {
+        const XnorKernels& kern = kernels_for<XnorKernels>(i);
+        INFO("isa " << name(i));
+        const std::vector<std::uint64_t> a(kern.mr * kw, ~std::uint64_t{0}), b(kern.nr * kw, 0);
+        std::vector<std::uint32_t> out(kern.mr * kern.nr);
+        kern.tile(a.data(), b.data(), kw, out.data());
+        for (std::uint32_t v : out) REQUIRE(v == want);
+        std::vector<std::int32_t> y(kern.mr * kern.nr);
+        kern.tile_dot(a.data(), b.data(), kw, static_cast<std::int32_t>(want), y.data(), kern.nr);
+        for (std::int32_t v : y) REQUIRE(v == -static_cast<std::int32_t>(want));
+        std::vector<std::uint32_t> rows(5);
+        kern.rows(a.data(), b.data(), 0, rows.size(), kw, rows.data());  // stride 0: every row is b's first
+        for (std::uint32_t v : rows) REQUIRE(v == want);
+    }
+}
+
 TEST_CASE("the xnor epilogues are exact at the largest K (no signed overflow)", "[kernels][xnor]") {
     // K up to 2^31 - 1 is accepted; k - 2·popcount is then formed where 2·popcount passes
     // 2^31 (UBSan flags the signed form). Popcounts on both sides of 2^30, one full tile

@@ -12,7 +12,10 @@
 //   zero()                                 all lanes 0
 //   load(p)                                lanes words from p (any alignment)
 //   broadcast(p)                           *p in every lane
-//   xor_popcount_add(acc, a, b)            acc + popcount(a ^ b), lane by lane
+//   xor_popcount_add(acc, a, b)            acc + popcount(a ^ b), lane by lane (an
+//                                          accumulator may hold a lane in any form the
+//                                          stores and reduce read back: NEON's is two
+//                                          32-bit halves)
 //   store_u32(out, acc)                    the lanes (each < 2^32) as lanes uint32 at out
 //   store_dot_i32(out, acc, k)             k - 2 * lane (each lane <= k < 2^31) as lanes
 //                                          int32 at out: the +-1 dot product of a sum
@@ -27,7 +30,7 @@
 // Each ISA folder defines its operations as a template on the tag, `<isa>_bit_ops<Arch>`,
 // and declares `template <class Arch> <isa>_bit_ops<Arch> bit_ops_for(arch::<isa>, pick)`:
 // bit_ops<Arch> is Arch's own folder's or its nearest ancestor's (kernels/select.hpp). A
-// new ISA (NEON: vcntq_u8 + pairwise widening adds) is one folder with one such file.
+// new ISA is one folder with one such file.
 #pragma once
 
 #include <cstddef>
@@ -43,6 +46,7 @@ namespace bitla::inline v0::kernels {
 #include "avx2/bit_ops.hpp"
 #include "avx512bw/bit_ops.hpp"
 #include "avx512_vpopcnt/bit_ops.hpp"
+#include "neon/bit_ops.hpp"
 
 namespace bitla::inline v0::kernels {
 
