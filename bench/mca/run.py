@@ -134,6 +134,9 @@ def innermost_loop(lines, marker):
 
 def mca(tool, cpu, body, tmp):
     path = os.path.join(tmp, "loop.s")
+    # GCC prints a byte `movi` immediate above 127 sign-extended to 64 bits, which LLVM's
+    # assembler rejects: keep its low byte.
+    body = [re.sub(r"^(movi\s+v\d+\.(8|16)b,\s*)0xffffffffffffff([0-9a-f]{2})$", r"\g<1>0x\3", t) for t in body]
     with open(path, "w") as f:
         f.write("\n".join(body) + "\n")
     run = subprocess.run([tool, "-mtriple=aarch64-linux-gnu", "-mcpu=" + cpu, "-mattr=+dotprod,+i8mm",

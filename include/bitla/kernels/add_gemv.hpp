@@ -37,10 +37,13 @@ struct AddGemv {
         // (bits: 8 steps' blocks of the panel, the same 512 bytes).
         constexpr std::size_t block_steps = C == AddCodes::bits ? 8 : C == AddCodes::code2 ? 4 : 5;
         const std::uint8_t* panel_code = r.w + l.row_offset(n - n % l.panel) + l.phys(l.code_offset());
+        std::size_t next = stream ? 0 : l.steps;  // the next step that starts a code block
+        const std::uint8_t* ahead = panel_code + Ops::prefetch_bytes;
         const auto prefetch = [&](std::size_t t) __attribute__((always_inline)) {
-            if (stream && t % block_steps == 0) {
-                const std::uint8_t* p = panel_code + t / block_steps * l.block_stride() + Ops::prefetch_bytes;
-                for (int q = 0; q < 8; ++q) __builtin_prefetch(p + 64 * q, 0, 3);
+            if (t == next) {  // a compare, where t % 5 took a multiply-high and a branch per step
+                for (int q = 0; q < 8; ++q) __builtin_prefetch(ahead + 64 * q, 0, 3);
+                next += block_steps;
+                ahead += l.block_stride();
             }
         };
         typename Ops::gacc y[NR];

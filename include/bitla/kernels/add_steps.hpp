@@ -5,7 +5,8 @@
 // step's codes, decoded to 64 bytes per row (Ops::step), to step(t, q):
 //   bits    the panel's step-t block (shared by its rows), the row's bit, min 1
 //   code2   one 64-byte load per 4 steps, then (c >> 2s) & 3
-//   base3   one 64-byte load per 5 steps, then the leading trit and c = 3c mod 256
+//   base3   one 64-byte load per 5 steps, then the leading trit and c = 3c mod 256 (or,
+//           where Ops has trits2, two trits and c = 9c mod 256)
 //   planes  Ops::plane (only for ISAs whose Ops say `planes_ok`)
 // Code blocks of a row are `block_stride()` apart (core/add_layout.hpp).
 #pragma once
@@ -56,12 +57,28 @@ BITLA_ALWAYS_INLINE void for_each_step(const AddLayout& l, const std::uint8_t* c
         for (std::size_t t0 = 0, b = 0; t0 < steps; t0 += 5, ++b) {
             S c[NR];
             for (int j = 0; j < NR; ++j) c[j] = Ops::load(w[j] + cp + b * bs);
-            unrolled<5>([&](auto s) __attribute__((always_inline)) {
-                if (t0 + std::size_t{s} >= steps) return;
-                S q[NR];
-                unrolled<NR>([&](auto j) __attribute__((always_inline)) { q[j] = Ops::trit(k, c[j]); });
-                step(t0 + std::size_t{s}, q);
-            });
+            if constexpr (requires(S& v) { Ops::trits2(k, v, v, v); }) {  // two trits per decode
+                unrolled<3>([&](auto h) __attribute__((always_inline)) {
+                    const std::size_t t = t0 + 2 * std::size_t{h};
+                    if (t >= steps) return;
+                    S q[NR], q1[NR];
+                    if constexpr (h == 2) {
+                        unrolled<NR>([&](auto j) __attribute__((always_inline)) { q[j] = Ops::trit(k, c[j]); });
+                    } else {
+                        unrolled<NR>([&](auto j) __attribute__((always_inline)) { Ops::trits2(k, c[j], q[j], q1[j]); });
+                    }
+                    step(t, q);
+                    if constexpr (h != 2)
+                        if (t + 1 < steps) step(t + 1, q1);
+                });
+            } else {
+                unrolled<5>([&](auto s) __attribute__((always_inline)) {
+                    if (t0 + std::size_t{s} >= steps) return;
+                    S q[NR];
+                    unrolled<NR>([&](auto j) __attribute__((always_inline)) { q[j] = Ops::trit(k, c[j]); });
+                    step(t0 + std::size_t{s}, q);
+                });
+            }
         }
     }
 }
