@@ -40,6 +40,7 @@
 
 #include "../../core/add_layout.hpp"
 #include "../generic/add.hpp"
+#include "../unrolled.hpp"
 #include "reduce.hpp"
 
 namespace bitla::inline v0::kernels {
@@ -154,6 +155,42 @@ struct Avx512AddOps {
     static BITLA_ALWAYS_INLINE void settle(acc&) noexcept {}
     static BITLA_ALWAYS_INLINE void store(std::int32_t* out, acc a) noexcept { _mm512_storeu_si512(out, a); }
     static BITLA_ALWAYS_INLINE std::int32_t hsum(acc a) noexcept { return K::hsum(a); }
+
+    struct facc {
+        __m512 v[4];  ///< floats 16v .. 16v+15 of a step
+    };
+    static BITLA_ALWAYS_INLINE facc fzero() noexcept {
+        return {{_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()}};
+    }
+    static BITLA_ALWAYS_INLINE void fdot(facc& a, step q, const float* x) noexcept {
+        unrolled<4>([&](auto v) __attribute__((always_inline)) {
+            const __m128i b = _mm512_maskz_extracti32x4_epi32(0xf, q, v);
+            const __m512 qf = _mm512_maskz_cvtepi32_ps(0xffff, _mm512_maskz_cvtepu8_epi32(0xffff, b));
+            a.v[v] = _mm512_fmadd_ps(qf, _mm512_loadu_ps(x + 16 * v), a.v[v]);
+        });
+    }
+    static BITLA_ALWAYS_INLINE void fstore(float* out, const facc& a) noexcept {
+        for (int v = 0; v < 4; ++v) {
+            alignas(64) float f[16];
+            _mm512_store_ps(f, a.v[v]);
+            for (int q = 0; q < 4; ++q) out[4 * v + q] = (f[4 * q] + f[4 * q + 1]) + (f[4 * q + 2] + f[4 * q + 3]);
+        }
+    }
+    static BITLA_ALWAYS_INLINE float fhsum(const facc& a) noexcept {
+        return K::hsum_ps(_mm512_add_ps(_mm512_add_ps(a.v[0], a.v[1]), _mm512_add_ps(a.v[2], a.v[3])));
+    }
+
+    using gacc = __m512;
+    static constexpr std::size_t prefetch_bytes = 8192;
+    static BITLA_ALWAYS_INLINE gacc gzero() noexcept { return _mm512_setzero_ps(); }
+    static BITLA_ALWAYS_INLINE float ghsum(gacc y) noexcept { return K::hsum_ps(y); }
+    static BITLA_ALWAYS_INLINE void group(gacc& y, acc a, const std::uint16_t* s, const std::uint16_t* u,
+                                          const float* xs) noexcept {
+        const __m512 sv = _mm512_maskz_cvtph_ps(0xffff, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s)));
+        const __m512 uv = _mm512_maskz_cvtph_ps(0xffff, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(u)));
+        y = _mm512_fmadd_ps(_mm512_maskz_cvtepi32_ps(0xffff, a), sv, y);
+        y = _mm512_fmadd_ps(uv, _mm512_loadu_ps(xs), y);
+    }
 };
 
 }  // namespace bitla::inline v0::kernels
