@@ -55,12 +55,12 @@ double read_regions(const std::vector<ReadRegion>& regions, unsigned threads, bi
     const double bytes = double(share_bytes(regions, threads));
     const loops::ReadLoop loop = read_loop(level);
     double rate = 0;
+    ReadPattern fastest{};
     for (const ReadPattern& p : read_patterns)
         for (int rep = 0; rep < 3; ++rep)
-            if (const double r = bytes / timed_pass(regions, threads, loop, p, nullptr); r > rate) {
-                rate = r;
-                if (best != nullptr) *best = p;
-            }
+            if (const double r = bytes / timed_pass(regions, threads, loop, p, nullptr); r > rate) rate = r, fastest = p;
+    note_read(level, threads, rate, fastest);
+    if (best != nullptr) *best = fastest;
     return rate;
 }
 
@@ -73,7 +73,9 @@ InterleavedRead::InterleavedRead(std::vector<ReadRegion> regions, bitla::ThreadP
 
 void InterleavedRead::sample() {
     const std::size_t p = samples_++ % patterns;
-    seconds_[p] += timed_pass(regions_, threads_, read_loop(level_), read_patterns[p], pool_);
+    const double seconds = timed_pass(regions_, threads_, read_loop(level_), read_patterns[p], pool_);
+    note_read(level_, threads_, double(bytes_) / seconds, read_patterns[p]);
+    seconds_[p] += seconds;
     ++passes_[p];
 }
 

@@ -17,6 +17,7 @@ import sys
 from collections import OrderedDict
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import roofline  # noqa: E402
 
 UNITS = {  # what items_per_second counts, per operation
@@ -114,10 +115,21 @@ def print_tables(rows):
             if r["speedup"] is not None:
                 extra += f"  fused {r['speedup']:.2f}x faster than separate"
             print(f"{r['name']:<{width}}  {rate:>18}  {bw:>12}  {ol:>8}  {r['label']}{extra}")
-    print("\n== self-check: of_limit above", TOLERANCE)
+    return errors
+
+
+def self_check(rows, limits, errors):
+    """of_limit above TOLERANCE, and a read ceiling below what a row divided by it read."""
+    print("\n== self-check: of_limit above", TOLERANCE, "and read ceilings below a row's read")
     for r in errors:
         print(f"MEASUREMENT ERROR {r['name']}: of_limit {r['of_limit']:.3f} of {r['label'] or 'its ceiling'}"
               " (the ceiling is wrong or the run was disturbed; not a result)")
+    for r in rows:
+        key = tuple(r["label"].split("/")[1:]) if r["label"].startswith("limit/read") else None
+        if key in limits and r["bytes"] and "_in_l3" not in r["name"] and r["bytes"] > TOLERANCE * limits[key][0]:
+            errors.append(r)
+            print(f"MEASUREMENT ERROR {r['label']} ({si(limits[key][0])}B/s) is below what {r['name']} read "
+                  f"({si(r['bytes'])}B/s)")
     if not errors:
         print("none: every rate is at or below its ceiling")
 
@@ -178,7 +190,7 @@ def main():
     print("Rates are per second; of_limit divides each rate by the ceiling of its ISA level measured in this run.")
     limits = limits_of(rows)
     print_limits(limits)
-    print_tables(rows)
+    self_check(rows, limits, print_tables(rows))
     verdicts(rows)
     roofline.write(rows, limits, sys.argv[2])
     print(f"\nroofline picture: {sys.argv[2]}")
