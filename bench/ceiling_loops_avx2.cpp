@@ -29,21 +29,24 @@ std::uint64_t total(const __m256i* acc, int n) {
     return Ymm::sum(s);
 }
 
+// 8 accumulators (and 6 below): with 16 ymm registers more are spilled to the stack every
+// step, which would lower the ceiling below what a kernel reaches.
+
 // vpmaddubsw + vpaddw: 32 MACs into int16 lanes per pair (the panel GEMV's inner step).
 std::uint64_t int8_add16(const std::uint64_t* w, std::size_t steps) {
-    __m256i q = ymm(w), x = ymm(w + 4), acc[12];
+    __m256i q = ymm(w), x = ymm(w + 4), acc[8];
     for (auto& a : acc) a = _mm256_setzero_si256();
     for (std::size_t s = 0; s < steps; ++s)
         for (auto& a : acc) {
             a = _mm256_add_epi16(a, _mm256_maddubs_epi16(q, x));
             __asm__("" : "+x"(q));
         }
-    return total(acc, 12);
+    return total(acc, 8);
 }
 
 // vpmaddubsw + vpmaddwd + vpaddd: 32 MACs into int32 lanes (exact for any K).
 std::uint64_t int8_madd(const std::uint64_t* w, std::size_t steps) {
-    __m256i q = ymm(w), x = ymm(w + 4), acc[12];
+    __m256i q = ymm(w), x = ymm(w + 4), acc[8];
     const __m256i ones = _mm256_set1_epi16(1);
     for (auto& a : acc) a = _mm256_setzero_si256();
     for (std::size_t s = 0; s < steps; ++s)
@@ -51,20 +54,20 @@ std::uint64_t int8_madd(const std::uint64_t* w, std::size_t steps) {
             a = _mm256_add_epi32(a, _mm256_madd_epi16(_mm256_maddubs_epi16(q, x), ones));
             __asm__("" : "+x"(q));
         }
-    return total(acc, 12);
+    return total(acc, 8);
 }
 
 // Nibble-lookup popcount (vpshufb) summed per 64-bit lane by vpsadbw, as kernels/avx2's
-// bit_ops: 4 broadcast words of `a` against 2 registers, 8 accumulators, 8 x 256 MACs.
+// bit_ops: 3 broadcast words of `a` against 2 registers, 6 accumulators, 6 x 256 MACs.
 std::uint64_t xor_lut(const std::uint64_t* a, std::size_t steps) {
     const __m256i lut = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,  //
                                          0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
     const __m256i nibble = _mm256_set1_epi8(0x0f), b[2] = {ymm(a + 8), ymm(a + 16)};
-    __m256i acc[8];
+    __m256i acc[6];
     for (auto& r : acc) r = _mm256_setzero_si256();
     for (std::size_t s = 0; s < steps; ++s) {
         const std::uint64_t* p = a + (s & 127) * 4;
-        for (int i = 0; i < 4; ++i) {
+        for (int i = 0; i < 3; ++i) {
             const __m256i ai = _mm256_set1_epi64x(static_cast<long long>(p[i]));
             for (int j = 0; j < 2; ++j) {
                 const __m256i v = _mm256_xor_si256(ai, b[j]);
@@ -74,7 +77,7 @@ std::uint64_t xor_lut(const std::uint64_t* a, std::size_t steps) {
             }
         }
     }
-    return total(acc, 8);
+    return total(acc, 6);
 }
 
 // The scalar POPCNT the avx2 flags allow: 16 word pairs per step on the integer units.
@@ -96,9 +99,9 @@ Level avx2() {
     Level l;
     l.read = read_lines<Ymm>;
     l.load = "256-bit vmovdqu";
-    l.int8_dot[0] = {int8_add16, 12 * 32, "vpmaddubsw + vpaddw"};
-    l.int8_dot[1] = {int8_madd, 12 * 32, "vpmaddubsw + vpmaddwd + vpaddd"};
-    l.xor_popcount[0] = {xor_lut, 8 * 256, "vpxor + nibble vpshufb + vpsadbw + vpaddq"};
+    l.int8_dot[0] = {int8_add16, 8 * 32, "vpmaddubsw + vpaddw"};
+    l.int8_dot[1] = {int8_madd, 8 * 32, "vpmaddubsw + vpmaddwd + vpaddd"};
+    l.xor_popcount[0] = {xor_lut, 6 * 256, "vpxor + nibble vpshufb + vpsadbw + vpaddq"};
     l.xor_popcount[1] = {xor_popcnt, 16 * 64, "xor + popcnt + add (scalar)"};
     return l;
 }
