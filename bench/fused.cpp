@@ -16,8 +16,9 @@
 //   baseline/openblas_sgemv/hqq2_dequantized_4096x4096   OpenBLAS on the dequantized float Ŵ
 //
 // of_limit: bytes read per second (every byte of codes, scales, zeros, factors and bias the
-// evaluation reads) over the 1-thread read bandwidth of the same buffers, sampled between
-// the benchmark's passes over them (InterleavedRead; of_peak: over the best read seen).
+// evaluation reads) over the 1-thread read bandwidth of the same buffers with the read loop
+// of the ISA level it runs at (the baseline: the host's widest), sampled between the
+// benchmark's passes over them (InterleavedRead; of_peak: over the best read seen).
 #include <benchmark/benchmark.h>
 #include <bitla/expr/expr.hpp>
 #include <cblas.h>
@@ -26,7 +27,7 @@
 #include <random>
 #include <vector>
 
-#include "limits_add.hpp"
+#include "read_limits.hpp"
 
 namespace bitla_bench {
 namespace {
@@ -211,7 +212,7 @@ void openblas_dequantized(benchmark::State& state) {
     for (std::size_t kk = 0; kk < k; ++kk) x[kk] = 0.01f * float(int(kk % 255) - 127);
     std::vector<ReadRegion> regions;
     for (const auto& d : dense) regions.push_back({d.data(), 4 * n * k});
-    InterleavedRead reads(regions);
+    InterleavedRead reads(regions, nullptr, bitla::best_isa());
     stream_loop(state, dense.size(), reads, [&](std::size_t i) {
         cblas_sgemv(CblasRowMajor, CblasNoTrans, int(n), int(k), 1.0f, dense[i].data(), int(k), x.data(), 1, 0.0f,
                     y.data(), 1);

@@ -2,9 +2,9 @@
 // through enough weight matrices (>= 256 MiB in all) that the L3 (32 MiB) cannot hold them:
 // these measure DRAM streaming. of_limit = bytes the kernel reads per second (codes, every
 // scale and zero term; gemv of one matrix reads all of it once) / the read bandwidth of the
-// same matrices with the same threads, sampled between the benchmark's passes over them
-// (InterleavedRead, counter limit_GBps); of_peak divides by the best read seen instead
-// (peak_GBps; bench/limits_add.hpp).
+// same matrices with the same threads and the read loop of the ISA level the kernel runs at,
+// sampled between the benchmark's passes over them (InterleavedRead, counter limit_GBps);
+// of_peak divides by the best read seen instead (peak_GBps; bench/read_limits.hpp).
 #include <benchmark/benchmark.h>
 #include <bitla/bitla.hpp>
 #include <bitla/gemm/add.hpp>
@@ -15,28 +15,12 @@
 #include <string>
 #include <vector>
 
-#include "limits.hpp"
-#include "limits_add.hpp"
+#include "ceilings.hpp"
+#include "read_limits.hpp"
 
 namespace bitla_bench {
 
 namespace {
-
-void limit_read(benchmark::State& state) {
-    const unsigned threads = static_cast<unsigned>(state.range(0));
-    for (auto _ : state) benchmark::DoNotOptimize(dram_read_add(threads));
-    state.counters["bytes_per_second"] = dram_read_add(threads);
-    state.counters["of_limit"] = 1.0;
-}
-BENCHMARK(limit_read)->Name("limit/dram_read_add_1t")->Arg(1)->Iterations(1);
-BENCHMARK(limit_read)->Name("limit/dram_read_add_2t")->Arg(2)->Iterations(1);
-
-void limit_vnni(benchmark::State& state) {
-    for (auto _ : state) benchmark::DoNotOptimize(vnni_macs_per_second());
-    state.counters["MAC_per_second"] = vnni_macs_per_second();
-    state.counters["of_limit"] = 1.0;
-}
-BENCHMARK(limit_vnni)->Name("limit/vnni")->Iterations(1);
 
 constexpr std::size_t gemv_n = 4096, gemv_k = 4096, total_bytes = std::size_t{256} << 20;
 
@@ -160,8 +144,8 @@ void gemv_add_f32(benchmark::State& state, Format f, bool avx2) {
 /// The same product on one of those matrices, read again and again, so it stays in
 /// the L3 (2-5 MiB of 32; the L3 reads at about 100 GB/s on one core here): the kernel's
 /// rate with DRAM out of the way, the same per-call costs included. over_dram = those
-/// bytes/s over the process's 1-thread DRAM read (limit/dram_read_add_1t): the compute
-/// headroom a streaming kernel has. (A 512-row matrix in the L2 was tried first: base-3 ran
+/// bytes/s over the 1-thread read ceiling of the level (limit/read/<isa>): the compute
+/// headroom a streaming kernel has (not an of_limit: above 1 is the point). (A 512-row matrix in the L2 was tried first: base-3 ran
 /// slower per row there than from the L3, unexplained, so it would understate headroom.)
 void gemv_in_l3(benchmark::State& state, Format f) {
     const bitla::AddWeights& w = matrices(f)[0];
@@ -171,7 +155,8 @@ void gemv_in_l3(benchmark::State& state, Format f) {
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * gemv_n * gemv_k));
     state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * bytes));
     state.counters["over_dram"] =
-        benchmark::Counter(bytes / dram_read_add(1), benchmark::Counter::kIsIterationInvariantRate);
+        benchmark::Counter(bytes / ceiling(Ceiling::read, bitla::active_isa()), benchmark::Counter::kIsIterationInvariantRate);
+    state.SetLabel(ceiling_name(Ceiling::read, bitla::active_isa()));
 }
 
 const char* format_name(Format f) {

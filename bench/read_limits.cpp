@@ -1,16 +1,8 @@
-// The read-bandwidth limits of the streaming benchmarks (bench/limits_add.hpp): timed read
-// passes over a benchmark's own buffers, 1 or 2 threads, with and without prefetch; the
-// process-wide limits; the vpdpbusd peak.
-#include <benchmark/benchmark.h>
-#include <bitla/arch/dispatch.hpp>
-#include <bitla/core/aligned_buffer.hpp>
-#include <bitla/gemm/thread_pool.hpp>
+// Timed read passes over a benchmark's own buffers (bench/read_limits.hpp).
+#include "read_limits.hpp"
 
 #include <algorithm>
 #include <chrono>
-#include <vector>
-
-#include "limits_add.hpp"
 
 namespace bitla_bench {
 
@@ -18,32 +10,13 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr std::size_t read_bytes = std::size_t{1} << 30;
-constexpr std::size_t read_prefetch = 8192;  // the GEMV kernels' prefetch distance
-
-const bitla::AlignedBuffer<std::uint64_t>& read_buffer() {
-    static const auto buf = [] {
-        bitla::AlignedBuffer<std::uint64_t> b(read_bytes / 8);
-        for (std::size_t i = 0; i < b.size(); i += 512) b[i] = i;
-        return b;
-    }();
-    return buf;
-}
-
-bool wide_reads() { return bitla::is_available(bitla::isa::avx512_vnni); }
-
 /// One thread's pass over its share of every region.
-std::uint64_t read_share(const std::vector<ReadRegion>& regions, unsigned t, unsigned threads, std::size_t prefetch) {
+std::uint64_t read_share(const std::vector<ReadRegion>& regions, unsigned t, unsigned threads, loops::ReadLoop loop,
+                         ReadPattern p) {
     std::uint64_t s = 0;
     for (const ReadRegion& r : regions) {
         const std::size_t part = r.bytes / threads / 64 * 64;
-        const auto* p = static_cast<const char*>(r.data) + t * part;
-        if (wide_reads()) {
-            s += add_limits::read_avx512(p, part, prefetch);
-        } else {
-            const auto* w = reinterpret_cast<const std::uint64_t*>(p);
-            for (std::size_t i = 0; i < part / 8; ++i) s += w[i];
-        }
+        s += loop(static_cast<const char*>(r.data) + t * part, part, p.streams, p.prefetch);
     }
     return s;
 }
@@ -64,90 +37,64 @@ bitla::ThreadPool& read_pool() {
 /// (the benchmark's own, so the limit is read by the threads its kernel runs on, placed as
 /// they are; bitla/gemm/thread_pool.hpp). The clock includes waking the helper, as the
 /// kernel's calls do; the pass ends when the last thread ends.
-double timed_pass(const std::vector<ReadRegion>& regions, unsigned threads, std::size_t prefetch,
+double timed_pass(const std::vector<ReadRegion>& regions, unsigned threads, loops::ReadLoop loop, ReadPattern p,
                   bitla::ThreadPool* pool) {
     const auto t0 = Clock::now();
     if (threads < 2) {
-        benchmark::DoNotOptimize(read_share(regions, 0, 1, prefetch));
+        benchmark::DoNotOptimize(read_share(regions, 0, 1, loop, p));
     } else {
-        bitla::ThreadPool& p = pool != nullptr ? *pool : read_pool();
-        p.run(threads, [&](unsigned t) { benchmark::DoNotOptimize(read_share(regions, t, threads, prefetch)); });
+        bitla::ThreadPool& tp = pool != nullptr ? *pool : read_pool();
+        tp.run(threads, [&](unsigned t) { benchmark::DoNotOptimize(read_share(regions, t, threads, loop, p)); });
     }
     return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
 }  // namespace
 
-double read_regions(const std::vector<ReadRegion>& regions, unsigned threads) {
+double read_regions(const std::vector<ReadRegion>& regions, unsigned threads, bitla::isa level, ReadPattern* best) {
     const double bytes = double(share_bytes(regions, threads));
-    double best = 0;
-    for (std::size_t prefetch : {std::size_t{0}, read_prefetch}) {
-        if (!wide_reads() && prefetch != 0) continue;
-        for (int rep = 0; rep < 3; ++rep) best = std::max(best, bytes / timed_pass(regions, threads, prefetch, nullptr));
-    }
-    return best;
+    const loops::ReadLoop loop = read_loop(level);
+    double rate = 0;
+    ReadPattern fastest{};
+    for (const ReadPattern& p : read_patterns)
+        for (int rep = 0; rep < 3; ++rep)
+            if (const double r = bytes / timed_pass(regions, threads, loop, p, nullptr); r > rate) rate = r, fastest = p;
+    note_read(level, threads, rate, fastest);
+    if (best != nullptr) *best = fastest;
+    return rate;
 }
 
-double dram_read_add(unsigned threads) {
-    static const auto measure = [](unsigned t) {
-        const auto& b = read_buffer();
-        std::vector<ReadRegion> regions;
-        for (std::size_t o = 0; o < b.bytes(); o += std::size_t{4} << 20)
-            regions.push_back({reinterpret_cast<const char*>(b.data()) + o, std::size_t{4} << 20});
-        return read_regions(regions, t);
-    };
-    static const double one = measure(1), two = measure(2);
-    return threads >= 2 ? two : one;
-}
-
-double read_limit(const std::vector<ReadRegion>& regions, unsigned threads) {
-    return std::max(dram_read_add(threads), read_regions(regions, threads));
-}
-
-InterleavedRead::InterleavedRead(std::vector<ReadRegion> regions, bitla::ThreadPool* pool)
+InterleavedRead::InterleavedRead(std::vector<ReadRegion> regions, bitla::ThreadPool* pool, bitla::isa level)
     : regions_(std::move(regions)),
       threads_(pool != nullptr ? pool->size() : 1),
       pool_(pool),
+      level_(level),
       bytes_(share_bytes(regions_, threads_)) {}
 
 void InterleavedRead::sample() {
-    const int loop = wide_reads() ? static_cast<int>(samples_ % 2) : 0;
-    seconds_[loop] += timed_pass(regions_, threads_, loop == 1 ? read_prefetch : 0, pool_);
-    ++passes_[loop];
-    ++samples_;
+    const std::size_t p = samples_++ % patterns;
+    const double seconds = timed_pass(regions_, threads_, read_loop(level_), read_patterns[p], pool_);
+    note_read(level_, threads_, double(bytes_) / seconds, read_patterns[p]);
+    seconds_[p] += seconds;
+    ++passes_[p];
 }
 
 double InterleavedRead::bytes_per_second() {
-    while (passes_[0] == 0 || (wide_reads() && passes_[1] == 0)) sample();
+    while (samples_ < patterns) sample();
     double best = 0;
-    for (int loop = 0; loop < 2; ++loop)
-        if (passes_[loop] != 0) best = std::max(best, double(bytes_) * double(passes_[loop]) / seconds_[loop]);
+    for (std::size_t p = 0; p < patterns; ++p) best = std::max(best, double(bytes_) * double(passes_[p]) / seconds_[p]);
     return best;
 }
 
 void set_read_counters(benchmark::State& state, double bytes_per_iteration, InterleavedRead& reads) {
     const double limit = reads.bytes_per_second();
-    const double peak = std::max(limit, read_limit(reads.regions(), reads.threads()));
+    const double peak = std::max({limit, ceiling(Ceiling::read, reads.level(), reads.threads()),
+                                  read_regions(reads.regions(), reads.threads(), reads.level())});
     state.counters["of_limit"] = benchmark::Counter(bytes_per_iteration / limit, benchmark::Counter::kIsIterationInvariantRate);
     state.counters["limit_GBps"] = limit / 1e9;
     state.counters["of_peak"] = benchmark::Counter(bytes_per_iteration / peak, benchmark::Counter::kIsIterationInvariantRate);
     state.counters["peak_GBps"] = peak / 1e9;
-}
-
-double vnni_macs_per_second() {
-    static const double rate = [] {
-        if (!bitla::is_available(bitla::isa::avx512_vnni)) return 0.0;
-        const std::int64_t iters = 20'000'000;
-        double best = 0;
-        for (int rep = 0; rep < 3; ++rep) {
-            const auto t0 = Clock::now();
-            benchmark::DoNotOptimize(add_limits::vnni_loop(iters));
-            const std::chrono::duration<double> dt = Clock::now() - t0;
-            best = std::max(best, double(iters) * 12 * 64 / dt.count());
-        }
-        return best;
-    }();
-    return rate;
+    state.SetLabel(ceiling_name(Ceiling::read, reads.level(), reads.threads()));
 }
 
 }  // namespace bitla_bench
