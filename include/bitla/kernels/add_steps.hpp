@@ -8,7 +8,9 @@
 //   base3   one 64-byte load per 5 steps, then the leading trit and c = 3c mod 256 (or,
 //           where Ops has trits2, two trits and c = 9c mod 256)
 //   planes  Ops::plane (only for ISAs whose Ops say `planes_ok`)
-// Code blocks of a row are `block_stride()` apart (core/add_layout.hpp).
+// Code blocks of a row are `block_stride()` apart (core/add_layout.hpp). The steps of a
+// block are unrolled (constant shifts), unless Rolled: the fp32 tiles, bound by their float
+// work, keep one copy of their step and its flush (a run-time shift per step instead).
 #pragma once
 
 #include <cstddef>
@@ -20,7 +22,7 @@
 
 namespace bitla::inline v0::kernels {
 
-template <class Ops, AddCodes C, int NR, class Step>
+template <class Ops, AddCodes C, int NR, bool Rolled = false, class Step>
 BITLA_ALWAYS_INLINE void for_each_step(const AddLayout& l, const std::uint8_t* const (&w)[NR], std::size_t row0,
                                        std::size_t steps, Step&& step) {
     using S = typename Ops::step;
@@ -40,6 +42,19 @@ BITLA_ALWAYS_INLINE void for_each_step(const AddLayout& l, const std::uint8_t* c
         for (std::size_t t = 0; t < steps; ++t) {
             S q[NR];
             for (int j = 0; j < NR; ++j) q[j] = Ops::plane(l, w[j], t);
+            step(t, q);
+        }
+    } else if constexpr (Rolled) {  // one step per iteration: step() is inlined once
+        S c[NR] = {};
+        for (std::size_t t = 0; t < steps; ++t) {
+            const std::size_t per = C == AddCodes::code2 ? 4 : 5, s = t % per;
+            if (s == 0)
+                for (int j = 0; j < NR; ++j) c[j] = Ops::load(w[j] + cp + t / per * bs);
+            S q[NR];
+            for (int j = 0; j < NR; ++j) {
+                if constexpr (C == AddCodes::code2) q[j] = Ops::code2(k, c[j], static_cast<unsigned>(s));
+                else q[j] = Ops::trit(k, c[j]);
+            }
             step(t, q);
         }
     } else if constexpr (C == AddCodes::code2) {

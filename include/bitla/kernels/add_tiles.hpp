@@ -155,12 +155,12 @@ struct AddTiles {
         const std::uint8_t* w[1] = {a.w + static_cast<std::size_t>(j) * a.w_stride};
         typename Ops::facc acc = Ops::fzero();
         std::size_t since = 0, block = 0;
-        for_each_step<Ops, C, 1>(l, w, a.row0 + static_cast<std::size_t>(j), a.steps,
+        for_each_step<Ops, C, 1, true>(l, w, a.row0 + static_cast<std::size_t>(j), a.steps,
                                  [&](std::size_t t, const typename Ops::step (&q)[1]) __attribute__((always_inline)) {
                                      Ops::fdot(acc, q[0], x + 64 * t);
                                      if (a.flush != 0 && ++since == a.flush) {
                                          Ops::fstore(out + 16 * block++, acc);
-                                         acc = Ops::fzero();
+                                         Ops::fclear(acc);
                                          since = 0;
                                      }
                                  });

@@ -104,6 +104,10 @@ struct Avx2AddOps {
         return a;
     }
     /// Codes widened 8 at a time to floats (vpmovzxbd, vcvtdq2ps) and multiplied in.
+    /// Lane by lane: assigning a whole zero facc made GCC keep the lanes on the stack.
+    static BITLA_ALWAYS_INLINE void fclear(facc& a) noexcept {
+        for (auto& v : a.v) v = _mm256_setzero_ps();
+    }
     static BITLA_ALWAYS_INLINE void fdot(facc& a, const step& q, const float* x) noexcept {
         for (int h = 0; h < 2; ++h) {
             const __m128i lo = _mm256_castsi256_si128(q.h[h]), hi = _mm256_extracti128_si256(q.h[h], 1);
@@ -114,12 +118,12 @@ struct Avx2AddOps {
             }
         }
     }
+    /// In registers: hadd pairs, then pairs of pairs (the order (f0+f1)+(f2+f3)).
     static BITLA_ALWAYS_INLINE void fstore(float* out, const facc& a) noexcept {
-        alignas(32) float f[8];
-        for (int v = 0; v < 8; ++v) {
-            _mm256_store_ps(f, a.v[v]);
-            out[2 * v] = (f[0] + f[1]) + (f[2] + f[3]);
-            out[2 * v + 1] = (f[4] + f[5]) + (f[6] + f[7]);
+        const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+        for (int h = 0; h < 2; ++h) {
+            const __m256 p01 = _mm256_hadd_ps(a.v[4 * h], a.v[4 * h + 1]), p23 = _mm256_hadd_ps(a.v[4 * h + 2], a.v[4 * h + 3]);
+            _mm256_storeu_ps(out + 8 * h, _mm256_permutevar8x32_ps(_mm256_hadd_ps(p01, p23), order));
         }
     }
     static BITLA_ALWAYS_INLINE float fhsum(const facc& a) noexcept {

@@ -162,6 +162,10 @@ struct Avx512AddOps {
     static BITLA_ALWAYS_INLINE facc fzero() noexcept {
         return {{_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()}};
     }
+    /// Lane by lane: assigning a whole zero facc made GCC keep the lanes on the stack.
+    static BITLA_ALWAYS_INLINE void fclear(facc& a) noexcept {
+        for (auto& v : a.v) v = _mm512_setzero_ps();
+    }
     static BITLA_ALWAYS_INLINE void fdot(facc& a, step q, const float* x) noexcept {
         unrolled<4>([&](auto v) __attribute__((always_inline)) {
             const __m128i b = _mm512_maskz_extracti32x4_epi32(0xf, q, v);

@@ -68,7 +68,7 @@ struct NeonAddOps {
         return q;
     }
     static BITLA_ALWAYS_INLINE uint8x16_t shift2(uint8x16_t c, unsigned s) noexcept {
-        switch (s) {  // immediate shifts: s is a constant wherever this is inlined
+        switch (s) {  // immediate shifts where s is a constant (the unrolled walker)
             case 0: return c;
             case 1: return vshrq_n_u8(c, 2);
             case 2: return vshrq_n_u8(c, 4);
@@ -134,6 +134,10 @@ struct NeonAddOps {
         facc a;
         for (auto& v : a.v) v = vdupq_n_f32(0);
         return a;
+    }
+    /// Lane by lane: assigning a whole zero facc made GCC keep the lanes on the stack.
+    static BITLA_ALWAYS_INLINE void fclear(facc& a) noexcept {
+        for (auto& v : a.v) v = vdupq_n_f32(0);
     }
     static BITLA_ALWAYS_INLINE void fdot(facc& a, const step& q, const float* x) noexcept {
         for (int r = 0; r < 4; ++r) {
