@@ -1,4 +1,4 @@
-// bitla/kernels/add_tiles.hpp — the add-only tile kernels (dot_i8, dot_f32 of kernels/add.hpp),
+// bitla/kernels/add_tiles.hpp — the add-only tile kernels (dot_i8, dot_f32 of kernels/add_kernels.hpp),
 // written once over an ISA's primitives. An ISA supplies `Ops` (kernels/<isa>/add_ops.hpp):
 //
 //   using arch                       the ISA tag (fallbacks are GenericAdd<arch>)
@@ -15,12 +15,14 @@
 //   bits(k, c, bit)                  min(c & bit, 1) per byte
 //   code2(k, c, s)                   (c >> 2s) & 3 per byte, s < 4
 //   trit(k, c)                       the leading trit of each byte (0, 1, 2); c = 3c mod 256
+//   trits2(k, c, q0, q1)  (optional) two trits at once; c = 9c mod 256
 //   planes_ok(l), plane(l, w, t)     n-bit planes: whether the ISA decodes them, and step t's
 //                                    codes of the row at w (else GenericAdd's kernel)
 //   zero(), dot(a, q, x)             a = 0; a += u8 q · s8 x, 4 bytes per dword lane
 //   settle(a)                        staged sums into the dword lanes (before reading a)
 //   store(out, a), hsum(a)           the 16 lanes to out; their sum
-//   fzero(), fdot(a, q, x)           a = 0; a[p] += float(q[p]) · x[p], p < 64
+//   fzero(), fclear(a)               a zero facc; a's lanes set to zero one by one
+//   fdot(a, q, x)                    a[p] += float(q[p]) · x[p], p < 64
 //   fstore(out, a), fhsum(a)         16 chunk sums (lanes 4c .. 4c+3) to out; all 64 summed
 //
 // The drivers pass whole tiles of one panel (no edges: padding is theirs); a tile's sums
