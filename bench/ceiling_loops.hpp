@@ -39,6 +39,9 @@ Level avx2();
 Level avx512bw();
 Level avx512_vpopcnt();
 Level avx512_vnni();
+#elif defined(__aarch64__)
+Level neon();
+Level neon_dotprod();
 #endif
 
 /// The read loop over a type V of the level: reg, zero(), load(p), add(a, b), sum(r).

@@ -28,6 +28,9 @@ loops::Level own_loops(isa i) {
         case isa::avx512bw: return loops::avx512bw();
         case isa::avx512_vpopcnt: return loops::avx512_vpopcnt();
         case isa::avx512_vnni: return loops::avx512_vnni();
+#elif defined(__aarch64__)
+        case isa::neon: return loops::neon();
+        case isa::neon_dotprod: return loops::neon_dotprod();
 #endif
         default: return {};
     }

@@ -21,7 +21,9 @@
 // benchmark's passes over them (InterleavedRead; of_peak: over the best read seen).
 #include <benchmark/benchmark.h>
 #include <bitla/expr/expr.hpp>
+#if BITLA_BENCH_OPENBLAS
 #include <cblas.h>
+#endif
 
 #include <chrono>
 #include <random>
@@ -198,6 +200,7 @@ void fused_vs_separate(benchmark::State& state) {
     state.counters["speedup"] = fused_s > 0 ? separate_s / fused_s : 0.0;
 }
 
+#if BITLA_BENCH_OPENBLAS
 void openblas_dequantized(benchmark::State& state) {
     // The dense Ŵ of one layer (64 MiB of floats), in 4 copies: 256 MiB, more than the L3.
     static const std::vector<bitla::Matrix<float>> dense = [] {
@@ -220,11 +223,14 @@ void openblas_dequantized(benchmark::State& state) {
     });
     report(state, n * k * 4, reads);
 }
+#endif
 
 BENCHMARK(fused)->Name("fused/hqq2_g64_r16_bias/1x4096x4096")->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(separate)->Name("fused/hqq2_g64_r16_bias_separate/1x4096x4096")->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(fused_vs_separate)->Name("fused/hqq2_g64_r16_bias_vs_separate/1x4096x4096")->UseManualTime()->Unit(benchmark::kMicrosecond);
+#if BITLA_BENCH_OPENBLAS
 BENCHMARK(openblas_dequantized)->Name("baseline/openblas_sgemv/hqq2_dequantized_4096x4096")->UseRealTime()->Unit(benchmark::kMicrosecond);
+#endif
 
 }  // namespace
 }  // namespace bitla_bench

@@ -10,7 +10,9 @@
 #include <benchmark/benchmark.h>
 #include <bitla/bitla.hpp>
 #include <bitla/gemm/add.hpp>
+#if BITLA_BENCH_OPENBLAS
 #include <cblas.h>
+#endif
 
 #include <random>
 #include <string>
@@ -39,7 +41,8 @@ const Ternary& ternary() {
     return t;
 }
 
-bitla::Matrix<float> dequantized() {
+// The baselines' float weights (unused where OpenBLAS is not found).
+[[maybe_unused]] bitla::Matrix<float> dequantized() {
     const auto& t = ternary();
     bitla::Matrix<float> w(gemm_n, gemm_k);
     for (std::size_t n = 0; n < gemm_n; ++n)
@@ -91,6 +94,7 @@ void gemm_ternary_f32(benchmark::State& state) {
     state.SetItemsProcessed(static_cast<std::int64_t>(double(state.iterations()) * double(m) * gemm_n * gemm_k));
 }
 
+#if BITLA_BENCH_OPENBLAS
 void openblas_sgemm_add(benchmark::State& state) {
     openblas_set_num_threads(1);
     const std::size_t m = static_cast<std::size_t>(state.range(0));
@@ -136,6 +140,7 @@ void openblas_sgemv_add(benchmark::State& state) {
     state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * one));
     set_read_counters(state, double(one), reads);
 }
+#endif
 
 const int registered = [] {
     for (long m : {128L, 512L}) {
@@ -150,13 +155,17 @@ const int registered = [] {
             ->Arg(m)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(1.0);
         benchmark::RegisterBenchmark(name("gemm/ternary2_2threads").c_str(), gemm_ternary, 2u)
             ->Arg(m)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(1.0);
+#if BITLA_BENCH_OPENBLAS
         benchmark::RegisterBenchmark(name("baseline/openblas_sgemm").c_str(), openblas_sgemm_add)
             ->Arg(m)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(1.0);
+#endif
     }
     benchmark::RegisterBenchmark("gemm/ternary2_f32/128x4096x4096", gemm_ternary_f32)
         ->Arg(128)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(1.0);
+#if BITLA_BENCH_OPENBLAS
     benchmark::RegisterBenchmark("baseline/openblas_sgemv/1x4096x4096", openblas_sgemv_add)
         ->Unit(benchmark::kMicrosecond)->UseRealTime()->MinTime(1.0);
+#endif
     return 0;
 }();
 

@@ -6,8 +6,10 @@
 // xor + popcount + add peak of its ISA level in pairs (peak MACs / 1024).
 #include <benchmark/benchmark.h>
 #include <bitla/gemm/xnor.hpp>
+#if BITLA_BENCH_FAISS
 #include <faiss/IndexBinaryFlat.h>
 #include <omp.h>
+#endif
 
 #include <random>
 #include <vector>
@@ -55,6 +57,7 @@ void hamming_topk(benchmark::State& state) {
         benchmark::DoNotOptimize(index.data());
         benchmark::ClobberMemory();
     }
+#if BITLA_BENCH_FAISS
     // The same answers as FAISS for a few queries (distances; FAISS breaks ties its own way).
     faiss::IndexBinaryFlat flat(bits);
     flat.add(nb, d.base.data());
@@ -63,12 +66,14 @@ void hamming_topk(benchmark::State& state) {
     flat.search(4, d.queries.data(), k, fd.data(), fl.data());
     for (std::size_t i = 0; i < 4 * k; ++i)
         if (static_cast<std::uint32_t>(fd[i]) != dist(i / k, i % k)) state.SkipWithError("distances differ from FAISS");
+#endif
     const double pairs = double(nq) * double(nb);
     state.SetItemsProcessed(static_cast<std::int64_t>(double(state.iterations()) * pairs));
     set_of_limit(state, pairs * bits, Ceiling::xor_popcount);
 }
 BENCHMARK(hamming_topk)->Name("hamming_topk/1024b/1000x100000/k10")->Unit(benchmark::kMillisecond)->UseRealTime();
 
+#if BITLA_BENCH_FAISS
 void faiss_binary_flat(benchmark::State& state) {
     const Data& d = data();
     omp_set_num_threads(1);
@@ -84,6 +89,7 @@ void faiss_binary_flat(benchmark::State& state) {
 }
 BENCHMARK(faiss_binary_flat)->Name("baseline/faiss_binary_flat/1024b/100x100000/k10")->Unit(benchmark::kMillisecond)
     ->UseRealTime();
+#endif
 
 }  // namespace
 }  // namespace bitla_bench
