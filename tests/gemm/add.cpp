@@ -328,7 +328,9 @@ TEST_CASE("per-row and per-tensor scales and float activations", "[add][float]")
 TEST_CASE("bits GEMV at the extremes and on both sides of the scaled sums' int32 limit", "[add][exact][gemv]") {
     // The AVX-512 bits GEMV multiplies c & 2^r (2^r·q, r the row within its panel) into row
     // r's sums and shifts them right by r: all x = -128 against all-ones / all-(+1) rows give
-    // the largest sums (2^16 per step and lane at r = 7); mixed rows alongside, rows 8..10 in
+    // the largest sums (2^16 per step and lane at r = 7); the AVX2 one multiplies c & 2^(r mod 4)
+    // into int16 sums widened every 8 steps, which all x = -128 fill to exactly -2^15 at
+    // r = 3 and 7; mixed rows alongside, rows 8..10 in
     // a second panel's 2- and 1-row tiles. Rows of up to 32767 steps of 64 are summed scaled
     // (K = 2096128 is the longest: steps come in superblocks of 16); K = 2098176, 32784 full
     // steps, would overflow them at r = 7 and takes min(c & 2^r, 1).
