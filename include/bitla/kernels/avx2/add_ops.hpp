@@ -21,6 +21,7 @@
 
 #include "../../core/add_layout.hpp"
 #include "../add_kernels.hpp"
+#include "add_gemv_base3.hpp"
 #include "add_gemv_panel.hpp"
 
 namespace bitla::inline v0::kernels {
@@ -148,8 +149,8 @@ struct Avx2AddOps {
         y = _mm256_fmadd_ps(P::half8(u), _mm256_loadu_ps(xs), y);
         y = _mm256_fmadd_ps(P::half8(u + 8), _mm256_loadu_ps(xs + 8), y);
     }
-    /// Whole panels of ungrouped bits and of code2 codes: one sequential pass each
-    /// (kernels/avx2/add_gemv_panel.hpp).
+    /// Whole panels of ungrouped bits, code2 and base3 codes: one sequential pass each
+    /// (kernels/avx2/add_gemv_panel.hpp, add_gemv_base3.hpp).
     template <AddCodes C>
     static BITLA_ALWAYS_INLINE bool panel(const AddLayout& l, const AddRowsArgs& r, std::size_t n) noexcept {
         using P = Avx2PanelGemv<Arch>;
@@ -160,6 +161,10 @@ struct Avx2AddOps {
         } else if constexpr (C == AddCodes::code2) {
             if (r.out_i != nullptr) P::code2_panel(l, r.w, r.x, n, r.out_i + (n - r.first));
             else P::code2_grouped_panel(l, r, n);
+            return true;
+        } else if constexpr (C == AddCodes::base3) {
+            if (r.out_i == nullptr) return false;
+            Avx2Base3Panel<Arch>::panel(l, r.w, r.x, n, r.out_i + (n - r.first));
             return true;
         }
         return false;
