@@ -7,6 +7,7 @@
 #include <benchmark/benchmark.h>
 #include <bitla/arch/dispatch.hpp>
 
+#include <optional>
 #include <string>
 
 #include "ceiling_loops.hpp"
@@ -40,6 +41,26 @@ std::string ceiling_source(Ceiling c, bitla::isa level, unsigned threads = 1);
 /// Sets of_limit = ops_per_iteration per second over the ceiling at the active ISA level
 /// (no counter where it is 0) and labels the row with that ceiling's name.
 void set_of_limit(benchmark::State& state, double ops_per_iteration, Ceiling c, unsigned threads = 1);
+
+/// A benchmark run at the AVX2 level (what a CPU without AVX-512 runs), or unlimited:
+/// holds the dispatch limit for the run; skips the row where the CPU has no AVX2.
+class AtLevel {
+public:
+    AtLevel(benchmark::State& state, bool avx2) {
+        if (!avx2) return;
+        if (!bitla::is_available(bitla::isa::avx2)) {
+            state.SkipWithError("AVX2 is not available on this CPU");
+            ok_ = false;
+            return;
+        }
+        limit_.emplace(bitla::isa::avx2);
+    }
+    [[nodiscard]] bool ok() const { return ok_; }
+
+private:
+    std::optional<bitla::ScopedIsaLimit> limit_;
+    bool ok_ = true;
+};
 
 /// One way of reading memory: streams side by side, software prefetch distance (0: none).
 struct ReadPattern {

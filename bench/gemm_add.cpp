@@ -50,7 +50,9 @@ const Ternary& ternary() {
     return w;
 }
 
-void gemm_ternary(benchmark::State& state, unsigned threads) {
+void gemm_ternary(benchmark::State& state, unsigned threads, bool avx2) {
+    const AtLevel level(state, avx2);
+    if (!level.ok()) return;
     const std::size_t m = static_cast<std::size_t>(state.range(0));
     const auto& t = ternary();
     static const bitla::AddWeights w = bitla::pack_add(bitla::TernaryPacked<bitla::enc::planes>::from_values(t.values),
@@ -151,9 +153,12 @@ const int registered = [] {
             s += "x4096x4096";
             return s;
         };
-        benchmark::RegisterBenchmark(name("gemm/ternary2").c_str(), gemm_ternary, 1u)
+        benchmark::RegisterBenchmark(name("gemm/ternary2").c_str(), gemm_ternary, 1u, false)
             ->Arg(m)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(1.0);
-        benchmark::RegisterBenchmark(name("gemm/ternary2_2threads").c_str(), gemm_ternary, 2u)
+        benchmark::RegisterBenchmark(name("gemm/ternary2_2threads").c_str(), gemm_ternary, 2u, false)
+            ->Arg(m)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(1.0);
+        // The AVX2 tiles on the same data (what a CPU without AVX-512 runs).
+        benchmark::RegisterBenchmark(name("gemm/ternary2_avx2").c_str(), gemm_ternary, 1u, true)
             ->Arg(m)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(1.0);
 #if BITLA_BENCH_OPENBLAS
         benchmark::RegisterBenchmark(name("baseline/openblas_sgemm").c_str(), openblas_sgemm_add)

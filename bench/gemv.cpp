@@ -10,7 +10,6 @@
 #include <bitla/gemm/add.hpp>
 
 #include <algorithm>
-#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -84,12 +83,8 @@ const std::vector<bitla::AddWeights>& matrices(Format f) {
 template <class Gemv>
 void run_gemv(benchmark::State& state, Format f, bool avx2, bitla::ThreadPool& pool, Gemv&& gemv_one) {
     const auto& ws = matrices(f);
-    if (avx2 && !bitla::is_available(bitla::isa::avx2)) {
-        state.SkipWithError("AVX2 is not available on this CPU");
-        return;
-    }
-    std::optional<bitla::ScopedIsaLimit> limit_isa;
-    if (avx2) limit_isa.emplace(bitla::isa::avx2);
+    const AtLevel level(state, avx2);
+    if (!level.ok()) return;
     InterleavedRead reads(regions_of(ws), &pool);
     stream_loop(state, ws.size(), reads, [&](std::size_t i) { gemv_one(ws[i]); });
     const double bytes = double(ws[0].bytes());

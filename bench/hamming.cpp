@@ -47,7 +47,9 @@ const Data& data() {
     return d;
 }
 
-void hamming_topk(benchmark::State& state) {
+void hamming_topk(benchmark::State& state, bool avx2) {
+    const AtLevel level(state, avx2);
+    if (!level.ok()) return;
     const Data& d = data();
     bitla::Matrix<std::size_t> index(nq, k);
     bitla::Matrix<std::uint32_t> dist(nq, k);
@@ -71,7 +73,8 @@ void hamming_topk(benchmark::State& state) {
     state.SetItemsProcessed(static_cast<std::int64_t>(double(state.iterations()) * pairs));
     set_of_limit(state, pairs * bits, Ceiling::xor_popcount);
 }
-BENCHMARK(hamming_topk)->Name("hamming_topk/1024b/1000x100000/k10")->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(hamming_topk, native, false)->Name("hamming_topk/1024b/1000x100000/k10")->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(hamming_topk, avx2, true)->Name("hamming_topk/1024b_avx2/1000x100000/k10")->Unit(benchmark::kMillisecond)->UseRealTime();
 
 #if BITLA_BENCH_FAISS
 void faiss_binary_flat(benchmark::State& state) {
