@@ -383,6 +383,32 @@ TEST_CASE("code2 GEMV at the extremes of its int16 accumulators", "[add][exact][
         }
 }
 
+TEST_CASE("code2 prefill tiles at the extremes of their int16 accumulators", "[add][exact][gemm]") {
+    // The AVX2 4 x 2 code2 tile adds both halves of a step into one int16 lane (up to 1536 a
+    // step) for 16 steps before widening; M = 9 gives two whole tiles and a 1-row edge, N = 11
+    // whole 2-row tiles and a 1-row edge; codes all 3 against x all -128 or 127.
+    for (std::int8_t xv : {std::int8_t(-128), std::int8_t(127)})
+        for (std::size_t k : {1024, 4097}) {
+            Matrix<std::int8_t> x(9, k);
+            for (auto& v : x.flat()) v = xv;
+            for (std::size_t c = 0; c < k; c += 3) x(4, c) = static_cast<std::int8_t>(c % 255 - 127);
+            Matrix<int> codes(11, k);
+            for (auto& v : codes.flat()) v = 3;
+            const auto mixed = random_ints<int>(11, k, 0, 3);
+            for (std::size_t c = 0; c < k; ++c) codes(3, c) = mixed(3, c);
+            const auto w = BitPlanes::from_values(codes, 2);
+            const auto packed = pack_add(w);
+            const auto ref = ref_product(x, w);
+            for (isa i : available_isas()) {
+                ScopedIsaLimit limit(i);
+                INFO("x = " << int(xv) << " K = " << k << " isa " << name(i));
+                Matrix<std::int32_t> y(9, 11);
+                gemm(x, packed, y);
+                REQUIRE(equal(y, ref));
+            }
+        }
+}
+
 TEST_CASE("base3 GEMV at the extremes and on both sides of the wide sums' int32 limit", "[add][exact][gemv][base3]") {
     // With VNNI the base3 GEMV sums b·x and (3b mod 256)·x over whole rows and takes
     // (3·lo - hi) / 256: K up to 5472 steps of 64 uses it, one superblock more falls back

@@ -7,7 +7,11 @@
 //                                    (and the ISA's narrower staging, if any)
 //   using facc                       64 float lanes (dot_f32), float p of a step in lane p
 //   using consts                     the decoders' constants, built once per tile
-//   mr, nr                           the largest int8 tile (<= 4 x 4) the registers hold
+//   mr, nr                           the driver's int8 tile (<= 4 x 4): the largest the
+//                                    registers hold, or the ISA's own tile's
+//   shared_mr, shared_nr  (optional) the largest shared tile, where Ops::tile is larger
+//   tile<C>(l, a)         (optional) the ISA's own tile for tile args a; false where it has
+//                                    none for that case (then the shared tiles run)
 //   settle_steps                     steps `dot` may stage before `settle` (0: never staged)
 //   load(p)                          64 code bytes at p (64-byte aligned)
 //   load_x(p)                        64 activations at p
@@ -130,9 +134,34 @@ struct AddTiles {
         }
     }
 
+    /// The largest tile sweep() computes: Ops::mr x Ops::nr, or shared_mr x shared_nr where
+    /// the ISA's own tile (Ops::tile) is larger than what the shared one fits in registers.
+    static constexpr int smr = [] {
+        if constexpr (requires { Ops::shared_mr; }) return Ops::shared_mr; else return Ops::mr;
+    }();
+    static constexpr int snr = [] {
+        if constexpr (requires { Ops::shared_nr; }) return Ops::shared_nr; else return Ops::nr;
+    }();
+
     template <AddCodes C>
     static void dot_sized(const AddLayout& l, const AddTileArgs& a) noexcept {
-        by_size<Ops::mr, Ops::nr>(a, [&]<int M, int N>() { dot_tile<C, M, N>(l, a); });
+        if constexpr (requires { Ops::template tile<C>(l, a); })
+            if (Ops::template tile<C>(l, a)) return;
+        if (a.m <= smr && a.n <= snr)
+            return by_size<smr, snr>(a, [&]<int M, int N>() { dot_tile<C, M, N>(l, a); });
+        // A driver tile larger than the shared one: in shared tiles.
+        for (int i0 = 0; i0 < a.m; i0 += smr)
+            for (int j0 = 0; j0 < a.n; j0 += snr) {
+                AddTileArgs b = a;
+                b.x = static_cast<const std::int8_t*>(a.x) + static_cast<std::size_t>(i0) * a.x_stride;
+                b.w = a.w + static_cast<std::size_t>(j0) * a.w_stride;
+                b.row0 = a.row0 + static_cast<std::size_t>(j0);
+                b.out = static_cast<std::int32_t*>(a.out) + static_cast<std::size_t>(i0) * a.out_m +
+                        static_cast<std::size_t>(j0) * a.out_n;
+                b.m = a.m - i0 < smr ? a.m - i0 : smr;
+                b.n = a.n - j0 < snr ? a.n - j0 : snr;
+                by_size<smr, snr>(b, [&]<int M, int N>() { dot_tile<C, M, N>(l, b); });
+            }
     }
 
     static void dot_i8(const AddLayout& l, const AddTileArgs& a) noexcept {

@@ -6,8 +6,8 @@
 // saturation) added into int16 lanes, widened into the dword lanes (vpmaddwd by 1) every 16
 // steps (16·768 < 2^15). base3: trit = (b >= 86) + (b >= 171) as two unsigned max/compare
 // pairs subtracted from 0, then b = 3b mod 256 (two adds). n-bit planes: GenericAdd.
-// 16 ymm hold a 2 x 2 tile: 8 int16 stages, the codes, x; the dword lanes spill (touched
-// once per 16 steps).
+// 16 ymm hold a 2 x 2 shared tile: 8 int16 stages, the codes, x; the dword lanes spill
+// (touched once per 16 steps). Ungrouped code2 has its own 4 x 2 tile (add_tile_code2.hpp).
 #pragma once
 
 #include "../../arch/table.hpp"
@@ -23,6 +23,7 @@
 #include "../add_kernels.hpp"
 #include "add_gemv_base3.hpp"
 #include "add_gemv_panel.hpp"
+#include "add_tile_code2.hpp"
 
 namespace bitla::inline v0::kernels {
 
@@ -42,7 +43,8 @@ struct Avx2AddOps {
         __m256i one = _mm256_set1_epi8(1), three = _mm256_set1_epi8(3);
         __m256i t86 = _mm256_set1_epi8(86), t171 = _mm256_set1_epi8(static_cast<char>(171));
     };
-    static constexpr int mr = 2, nr = 2;
+    static constexpr int mr = Avx2Code2Tile<Arch>::mr, nr = Avx2Code2Tile<Arch>::nr;
+    static constexpr int shared_mr = 2, shared_nr = 2;
     static constexpr std::size_t settle_steps = 16;
 
     static BITLA_ALWAYS_INLINE step load(const std::uint8_t* p) noexcept {
@@ -149,6 +151,17 @@ struct Avx2AddOps {
         y = _mm256_fmadd_ps(P::half8(u), _mm256_loadu_ps(xs), y);
         y = _mm256_fmadd_ps(P::half8(u + 8), _mm256_loadu_ps(xs + 8), y);
     }
+    /// The prefill tile of ungrouped code2 weights, whole tiles (kernels/avx2/add_tile_code2.hpp).
+    template <AddCodes C>
+    static BITLA_ALWAYS_INLINE bool tile(const AddLayout& l, const AddTileArgs& a) noexcept {
+        if constexpr (C == AddCodes::code2) {
+            if (a.flush != 0 || a.m != mr || a.n != nr) return false;
+            Avx2Code2Tile<Arch>::tile(l, a);
+            return true;
+        }
+        return false;
+    }
+
     /// Whole panels of ungrouped bits, code2 and base3 codes: one sequential pass each
     /// (kernels/avx2/add_gemv_panel.hpp, add_gemv_base3.hpp).
     template <AddCodes C>
