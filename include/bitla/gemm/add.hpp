@@ -167,7 +167,8 @@ struct AddDriver {
             run_gemv(a, w, y, n0, n1, opt, k);
             return;
         }
-        const std::size_t mr = static_cast<std::size_t>(k.mr), nr = static_cast<std::size_t>(k.nr);
+        const std::size_t mr = static_cast<std::size_t>(k.mr),
+                          nr = static_cast<std::size_t>(!a.int8_ && k.f32_nr != 0 ? k.f32_nr : k.nr);
         const bool grouped = l.groups != 0;
         const std::size_t chunks = l.chunks(), cpg = grouped ? l.group_size / l.lane : 0;
         AlignedBuffer<std::int32_t> outi(a.int8_ ? mr * nr * (grouped ? chunks : 1) : 0);

@@ -25,7 +25,8 @@
 //            at m = 1 and 2 x 2 pieces above, x added under the code masks (bits) or codes
 //            widened to floats and multiplied in; AVX2: row by row, codes widened to floats;
 //            n-bit planes on AVX2 use the generic kernel)
-//   mr, nr   the largest tile the ISA's registers hold (dot_i8 / dot_f32 alike)
+//   mr, nr   the driver's tile for dot_i8 (and dot_f32 unless f32_nr is set)
+//   f32_nr   the driver's tile width for dot_f32 (0: nr); 8 lets a tile be a whole panel
 //   gemv_i8  one activation row against many weight rows (AddRowsArgs): GEMV's kernel,
 //            with the grouped epilogue fused in (an exception to "no scaling inside" that
 //            saves a pass over the chunk sums; everything else stays in the driver)
@@ -115,6 +116,7 @@ struct AddKernels {
     int mr = 1, nr = 1;
     AddRowsFn gemv_i8 = nullptr;    ///< M = 1, int8, dot-product form (see AddRowsArgs)
     AddOutFn gemv_out = nullptr;    ///< GEMV's per-row epilogue (see GemvOutArgs)
+    int f32_nr = 0;                 ///< dot_f32's tile width (0: nr)
 
     template <class Arch>
     static AddKernels make() noexcept;

@@ -28,6 +28,9 @@
 //   fzero(), fclear(a)               a zero facc; a's lanes set to zero one by one
 //   fdot(a, q, x)                    a[p] += float(q[p]) · x[p], p < 64
 //   fstore(out, a), fhsum(a)         16 chunk sums (lanes 4c .. 4c+3) to out; all 64 summed
+//   fpair<C>(l, a, i, j)  (optional) the ISA's own dot_f32 pair kernel; false where it has
+//                                    none for that case
+//   ftile(l, a)           (optional) the ISA's own dot_f32 for a whole tile; false likewise
 //
 // The drivers pass whole tiles of one panel (no edges: padding is theirs); a tile's sums
 // are exact for int8 (the drivers bound K) and bit-identical to GenericAdd's.
@@ -181,6 +184,8 @@ struct AddTiles {
 
     template <AddCodes C>
     static void f32_pair(const AddLayout& l, const AddTileArgs& a, int i, int j) noexcept {
+        if constexpr (requires { Ops::template fpair<C>(l, a, i, j); })
+            if (Ops::template fpair<C>(l, a, i, j)) return;
         const float* x = static_cast<const float*>(a.x) + static_cast<std::size_t>(i) * a.x_stride;
         float* out = static_cast<float*>(a.out) + static_cast<std::size_t>(i) * a.out_m + static_cast<std::size_t>(j) * a.out_n;
         const std::uint8_t* w[1] = {a.w + static_cast<std::size_t>(j) * a.w_stride};
@@ -200,6 +205,8 @@ struct AddTiles {
 
     static void dot_f32(const AddLayout& l, const AddTileArgs& a) noexcept {
         if (l.codes == AddCodes::planes) return GenericAdd<Arch>::dot_f32(l, a);
+        if constexpr (requires { Ops::ftile(l, a); })
+            if (Ops::ftile(l, a)) return;
         for (int i = 0; i < a.m; ++i)
             for (int j = 0; j < a.n; ++j) {
                 switch (l.codes) {

@@ -21,6 +21,7 @@
 
 #include "../../core/add_layout.hpp"
 #include "../add_kernels.hpp"
+#include "add_f32_code2.hpp"
 #include "add_gemv_base3.hpp"
 #include "add_gemv_panel.hpp"
 #include "add_tile_code2.hpp"
@@ -151,6 +152,26 @@ struct Avx2AddOps {
         y = _mm256_fmadd_ps(P::half8(u), _mm256_loadu_ps(xs), y);
         y = _mm256_fmadd_ps(P::half8(u + 8), _mm256_loadu_ps(xs + 8), y);
     }
+    /// Float activations against code2 weights (kernels/avx2/add_f32_code2.hpp).
+    template <AddCodes C>
+    static BITLA_ALWAYS_INLINE bool fpair(const AddLayout& l, const AddTileArgs& a, int i, int j) noexcept {
+        if constexpr (C == AddCodes::code2) {
+            if (!Avx2Code2F32<Avx2AddOps>::fits(a)) return false;
+            Avx2Code2F32<Avx2AddOps>::pair(l, a, i, j);
+            return true;
+        }
+        return false;
+    }
+
+    /// Float activations against a whole panel of code2 weights (the driver's float tiles
+    /// are 8 rows wide, AddKernels::f32_nr), one sequential pass per activation row.
+    static BITLA_ALWAYS_INLINE bool ftile(const AddLayout& l, const AddTileArgs& a) noexcept {
+        using F = Avx2Code2F32<Avx2AddOps>;
+        if (l.codes != AddCodes::code2 || a.n != 8 || a.row0 != 0 || !F::fits(a)) return false;
+        for (int i = 0; i < a.m; ++i) F::panel(l, a, i);
+        return true;
+    }
+
     /// The prefill tile of ungrouped code2 weights, whole tiles (kernels/avx2/add_tile_code2.hpp).
     template <AddCodes C>
     static BITLA_ALWAYS_INLINE bool tile(const AddLayout& l, const AddTileArgs& a) noexcept {
