@@ -1,4 +1,4 @@
-// The machine's ceilings every kernel benchmark divides by (counter of_limit, DESIGN §10),
+// The machine's ceilings every kernel benchmark divides by (counter of_limit, docs/design.md §11),
 // measured on the spot, once per process, for every ISA level the host runs: this machine is
 // shared and noisy, so only ratios taken in the same run mean anything. How each is
 // measured: docs/performance.md, "Ceilings".

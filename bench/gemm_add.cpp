@@ -1,7 +1,7 @@
 // Add-only GEMM (gemm/add.hpp) with ternary weights, K = N = 4096, M = 128 and 512, int8
 // activations with per-row scales, float output; of_limit = MAC/s over the int8 dot peak of
 // the ISA level it runs at, measured in this process (limit/int8_dot/<isa>). In the same
-// binary, the float baselines on the dequantized weights (DESIGN §10): OpenBLAS sgemm for
+// binary, the float baselines on the dequantized weights (docs/design.md §11): OpenBLAS sgemm for
 // the same shapes (of_limit: its float MAC/s over the host's best int8 dot peak) and sgemv
 // over >= 256 MiB of float weights (of_limit against reads of the same matrices interleaved
 // with the loop, like gemv/, with the host's widest loads: OpenBLAS picks its own kernels).

@@ -1,5 +1,6 @@
-// bitla-bench: one executable holding every benchmark (see README, "Benchmarks"); the
-// limit/ rows are registered last, so they run after the rows they are the ceilings of.
+// bitla-bench: one executable holding every benchmark (docs/performance.md, "The benchmark
+// contract"); the limit/ rows are registered last, so they run after the rows they are the
+// ceilings of.
 #include <benchmark/benchmark.h>
 
 #include "ceilings.hpp"

@@ -1,5 +1,5 @@
 // HQQ, faithful mode: hand-computed cases, the algorithm's invariants, a plain
-// transcription of DESIGN §7 as a second implementation, axis 0 grouping, and bad input.
+// transcription of docs/design.md §7 as a second implementation, axis 0 grouping, and bad input.
 #include <catch2/catch.hpp>
 
 #include <bitla/quant/quant.hpp>
@@ -24,7 +24,7 @@ Matrix<float> one_row(std::initializer_list<float> v) {
     return m;
 }
 
-/// DESIGN §7 written out plainly, element by element, with std::nearbyint and the shrink
+/// docs/design.md §7 written out plainly, element by element, with std::nearbyint and the shrink
 /// always evaluated: the fast paths of the library must give the same answer.
 struct PlainHqq {
     std::vector<float> qscale, zero, errors;

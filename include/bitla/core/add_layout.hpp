@@ -51,16 +51,14 @@
 //
 // (`bits_block`: the same address from row r's pointer). One load serves the panel's 8 rows,
 // and a row's codes are one AND away: c & 2^r is 2^r·q, so the AVX-512 GEMV multiplies it
-// straight into row r's accumulator (u8·s8, exact) and shifts the sum right by r at the end
-// (45-52 GB/s per core from the L3 against 36-40 for the earlier row-major bits with
-// bit-sliced activations, which needed a GFNI select or shifts per 64 weights).
+// straight into row r's accumulator (u8·s8, exact) and shifts the sum right by r at the end:
+// one AND per 64 weights and row instead of a select (docs/performance.md, "Binary codes per panel").
 //
 // Per-row terms. Weights with a per-row (or per-tensor) scale s_n and zero term z_n keep
 // them in the stream too: after a panel's rows comes one 64-byte block (`term_bytes`) with
 // the 8 rows' scales as floats, then their 8 zero terms (0 where absent). The GEMV reads
-// them right after the panel's codes, from the cache: kept in separate arrays, their
-// 0.8% of a binary matrix's bytes cost it 4-5% (a latency-bound miss at every slice's
-// epilogue, more than software prefetch could hide).
+// them right after the panel's codes, from the cache: in separate arrays they cost a
+// latency-bound miss at every slice's epilogue (docs/performance.md, "Per-row terms in the stream").
 //
 //     panel P at P·panel_bytes(),  panel_bytes() = 8·row_bytes + term_bytes
 //

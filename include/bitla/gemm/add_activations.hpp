@@ -217,10 +217,8 @@ inline void prepare(MatrixView<const float> x, const AddWeights& w, AddActivatio
 namespace detail {
 /// Rows up to which the gemm forms prepare into activations kept per thread (decode: the
 /// same few KiB at one address every call, no allocation); larger M prepares afresh, so a
-/// prefill's activations are not kept. Measured on the 2-thread binary GEMV over 256 MiB
-/// (passes alternating, same process, three runs): `prepare` 1.25-1.47 -> 1.02-1.05 µs a
-/// call, of_limit 0.880-0.905 -> 0.898-0.919 in the fast memory state, 0.944-0.969 ->
-/// 0.964-0.981 in the usual one.
+/// prefill's activations are not kept. A fresh allocation per call was a measurable part of
+/// a DRAM-bound GEMV (docs/performance.md, "Per-call costs").
 inline constexpr std::size_t kept_activation_rows = 16;
 
 /// Calls f(prepared x) with x prepared into this thread's kept activations (M <=

@@ -25,7 +25,7 @@
 // most of s·(x·Wq); it is the type HQQ itself stores. Values beyond fp16's range
 // (|v| > 65504) are rejected. Per-row and per-tensor scales stay fp32 (N floats are noise).
 //
-// `unpack_codes(w)` returns the stored values as a dense N x K int matrix, so packing
+// `unpack_values(w)` returns the stored values as a dense N x K int matrix, so packing
 // round-trips exactly. Errors (bitla::error, before allocating): group size not a positive
 // multiple of 8 dividing K; scale / zero shapes that do not match; NaN, Inf or fp16
 // overflow in metadata.

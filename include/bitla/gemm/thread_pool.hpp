@@ -3,9 +3,8 @@
 // Kernels take row / column ranges, so an engine can drive them from its own thread pool.
 // For everyone else bitla has this one: persistent std::jthread workers (spawning threads
 // per call would cost tens of microseconds, a tenth of a large GEMV), woken per job, that
-// spin briefly before they sleep so back-to-back calls start fast (`pause` for ~27 µs, then
-// sched_yield; the caller waits for the end the same way: a round trip of 0.25 µs against
-// 0.58 with yields alone).
+// spin briefly before they sleep so back-to-back calls start fast (`pause` first, then
+// sched_yield; the caller waits for the end the same way; docs/performance.md, "Threads").
 //
 // `run(tasks, f)` calls f(t) for t = 0 .. tasks-1, task t on thread t % size() (task 0 on
 // the caller), and returns when all are done. The split is static, so which thread computes
@@ -20,11 +19,9 @@
 // Linux counts a virtual CPU that the host has descheduled as busy when it places a waking
 // thread (vcpu_is_preempted), so a worker woken after a pause is often put on the caller's
 // CPU; the two then share one CPU, taking turns at each yield, until the load balancer
-// notices some milliseconds later. Measured here (2 vCPUs, KVM): after each 6 ms pause,
-// 12-46% of the next 64 calls ran both tasks on one CPU; the 2-thread GEMV benchmark's main
-// thread was off its CPU 10-17% of the time. When run() has woken a sleeping worker it
-// yields once, so a worker woken onto its CPU runs and moves at once. The caller's own
-// affinity is never touched, and a worker whose mask allows one CPU stays.
+// notices some milliseconds later (docs/performance.md, "Threads"). When run() has woken a
+// sleeping worker it yields once, so a worker woken onto its CPU runs and moves at once. The
+// caller's own affinity is never touched, and a worker whose mask allows one CPU stays.
 //
 // `default_pool()` has std::thread::hardware_concurrency() threads, or BITLA_NUM_THREADS.
 #pragma once
@@ -84,12 +81,10 @@ inline bool move_off_cpus(const std::atomic<int>* avoid, std::size_t count, std:
 #endif
 }
 
-/// Waits spin with `pause` first (27 ns here: a job or a finish is seen at once), then with
-/// sched_yield (0.45 µs a call under KVM here, so a job posted during one was seen 0.35 µs
-/// late on average, at each end of the call). The pause phase is bounded (about 27 µs)
-/// because a waiter placed on the other thread's CPU holds it until it yields. A/B on
-/// 256 MiB of weights, passes alternating: 2-thread binary GEMV +0.4% (usual memory
-/// state) / +0.9% (fast), HQQ g64 +0.3% / +0.3%.
+/// Waits spin with `pause` first (a job or a finish is seen at once), then with sched_yield
+/// (a yield is slow under a hypervisor, so a job posted during one is seen late). The pause
+/// phase is bounded because a waiter placed on the other thread's CPU holds it until it
+/// yields (docs/performance.md, "Threads").
 inline constexpr int pause_spins = 1024;
 
 /// How many ThreadPool tasks the calling thread is inside (nested run() calls go inline).
@@ -188,8 +183,7 @@ private:
 
     /// Thread t was seen on `cpu`. Stored only when it changed: the entries share cache
     /// lines, and a store at every call would pass the line between the caller (before it
-    /// posts the job) and each worker (before it starts). Measured: no change beyond noise in
-    /// when the worker starts (0.5-0.9 µs after the post in both, 2-thread binary GEMV).
+    /// posts the job) and each worker (before it starts).
     void note_cpu(unsigned t, int cpu) noexcept {
         if (cpu_[t].load(std::memory_order_relaxed) != cpu) cpu_[t].store(cpu, std::memory_order_relaxed);
     }

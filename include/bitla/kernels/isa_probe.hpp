@@ -1,7 +1,6 @@
 // bitla/kernels/isa_probe.hpp — the smallest kernel family: it reports which ISA's
 // translation unit it was compiled in and how wide that unit's popcount kernels' registers
-// are. Tests and the portable-binary example use it to show that dispatch runs what it
-// says it runs.
+// are. Tests use it to show that dispatch runs what it says it runs.
 #pragma once
 
 #include <cstddef>

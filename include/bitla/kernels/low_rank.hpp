@@ -37,8 +37,8 @@ void low_rank_project(const float* x, std::size_t k, const float* a, std::size_t
         float acc[lanes] = {};
         std::size_t i = 0;
         for (; i + lanes <= k; i += lanes) {
-            // A streams from DRAM once per call: fetch 8 KiB ahead (28.8 -> 35.7 GB/s on a
-            // 16 x 4096 A cycled over 256 MiB, Zen 4; past the row's end it fetches the next row).
+            // A streams from DRAM once per call: fetch 8 KiB ahead (docs/performance.md,
+            // "Prefetch"; past the row's end it fetches the next row).
             for (std::size_t q = 0; q < lanes; q += 16) __builtin_prefetch(ar + i + q + 2048, 0, 3);
             for (std::size_t l = 0; l < lanes; ++l) acc[l] += x[i + l] * ar[i + l];
         }

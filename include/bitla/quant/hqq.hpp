@@ -31,9 +31,9 @@
 // improved — the same format, fitted for least squares: per group, the affine grid
 //   (scale, zero) and codes that minimise ||W - Ŵ||₂, searched from several starts with
 //   least-squares refits (see hqq_improved.hpp). No calibration data. Far below faithful
-//   HQQ's L2 error at 1 and 2 bits, within 2% of a slow exhaustive search; it fits eight
-//   groups at a time (one per vector lane) and takes 0.2-1.2x faithful's time for 1, 2
-//   and 4 bits, g8 to g128 (bitla-bench quantize/hqq*_improved/256x1024_*, vs_faithful).
+//   HQQ's L2 error at 1 and 2 bits, within 2% of a slow exhaustive search (the tests allow
+//   3%); it fits eight groups at a time (one per vector lane), so it costs no more time than
+//   faithful (bitla-bench quantize/hqq*_improved rows report vs_faithful).
 //
 // A float W with axis = 1 is read in place (a group is G consecutive k of one row); other
 // element types and axis = 0 are copied to group-major order first.

@@ -11,7 +11,7 @@
 // the small Qᵀ·R (through the Jacobi eigen-decomposition of its Gram matrix). The result
 // is the best rank-r approximation of R within the sketched subspace:
 //     B = Q·U_r (orthonormal columns),  A = U_rᵀ·Qᵀ·R (row i is σ_i·v_iᵀ).
-// In a product Y = X·Wᵀ the correction adds (X·Aᵀ)·Bᵀ (DESIGN §4).
+// In a product Y = X·Wᵀ the correction adds (X·Aᵀ)·Bᵀ (docs/design.md §3).
 //
 // hqq_low_rank quantizes W, fits B·A to W - Ŵ, and then `alternations` times quantizes
 // W - B·A again and refits B·A to what the new quantization leaves. It returns the best

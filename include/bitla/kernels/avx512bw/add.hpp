@@ -53,8 +53,7 @@ struct Avx512Add : Avx512Reduce<Arch> {
 
     /// acc + the u8·s8 dot products of q and x per dword. GCC 12 gets vpdpbusd as inline
     /// asm with the accumulator tied ("+v"): from the intrinsic it copies each accumulator
-    /// to a new register every step and spills (+5-10% on HQQ and ternary 2-bit GEMV from
-    /// the L3 without the copies; a standalone 16-accumulator loop ran 29 vs 45 GB/s).
+    /// to a new register every step and spills (docs/performance.md, "Code generation").
     static BITLA_ALWAYS_INLINE __m512i dp(__m512i acc, __m512i q, __m512i x) noexcept {
         if constexpr (vnni) {
 #if defined(__GNUC__) && !defined(__clang__) && !BITLA_EMULATE_AVX512_VNNI

@@ -38,7 +38,7 @@ struct Avx512AddGemv {
     // storage; at the end of the tile the prefetch pointer catches up over the panel's
     // metadata blocks, so the stream ahead is covered without gaps. base3 without groups runs
     // block by block with the 5 steps of a block unrolled (a runtime `t % 5` per step and
-    // row held it to 30 GB/s from the L3; unrolled 36-40). A whole-panel tile ends with one
+    // row cost a fifth of its rate: docs/performance.md). A whole-panel tile ends with one
     // transposing reduction of its 8 rows (Avx512Reduce::hsum8, reduce.hpp) and one 32-byte store.
 
     static constexpr std::size_t prefetch_bytes = 8192;
@@ -57,9 +57,8 @@ struct Avx512AddGemv {
     /// The prefetch stream of a tile: for a whole panel (On), one line `prefetch_bytes` ahead
     /// per 64-byte block the tile reads, and at its end (finish) the lines over the panel's
     /// metadata and row-terms blocks, so the stream ahead is covered without gaps. Grouped tiles (HQQ)
-    /// prefetch non-temporally: +3–7% on HQQ g64 in 4 of 4 same-process A/B runs against T0
-    /// (384 MiB, one thread; +2–4% on two); ternary 2-bit within noise, base-3 a little
-    /// slower, so the others keep T0.
+    /// prefetch non-temporally, which helps them and no other format, so the others keep T0
+    /// (docs/performance.md, "Prefetch").
     template <bool On>
     struct Prefetch {
         const std::uint8_t* p0;
@@ -138,10 +137,8 @@ struct Avx512AddGemv {
                 }
             } else {
                 // A whole panel's block (8 lines) is prefetched over its 5 steps (2, 2, 2, 1,
-                // 1 lines) instead of with its 8 loads: 2-thread base-3 GEMV from DRAM +2.7%
-                // (usual memory state) and +2.0% (fast) in two same-process runs each, and
-                // of_limit 0.92-0.93 against 0.90-0.91 in an alternating bench A/B (three
-                // rounds; one thread and in-L3 unchanged).
+                // 1 lines) instead of with its 8 loads: faster at two threads from DRAM
+                // (docs/performance.md, "Prefetch").
                 const auto step = [&](const std::int8_t* xp, std::size_t i) __attribute__((always_inline)) {
                     ahead.next();
                     if (i < 3) ahead.next();
@@ -208,9 +205,8 @@ struct Avx512AddGemv {
     /// so rows up to `scaled_steps` steps), shifting each sum right by r0 + j (exactly) at a
     /// flush: one AND and one dot product per 64 weights and row. Two accumulators per row
     /// (even and odd steps) ungrouped, one grouped (its 8 float sums take the registers).
-    /// Rows longer than `scaled_steps` take min(c & 2^r, 1) instead (codes 0/1: no growth). From the L3, one thread, Zen 4: 45-52
-    /// GB/s against 36-40 for the earlier row-major bits, whose select took a GFNI affine or
-    /// shifts per 64 weights (and bit-sliced activations) with port pressure on vpdpbusd.
+    /// Rows longer than `scaled_steps` take min(c & 2^r, 1) instead (codes 0/1: no growth).
+    /// Why per panel: docs/performance.md, "Binary codes per panel".
     static constexpr std::size_t scaled_steps = 0x7fffffff / (4 * 128 * 128);
 
     template <int NR, bool Scaled>

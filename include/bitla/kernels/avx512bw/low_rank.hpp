@@ -2,8 +2,8 @@
 // for rank 16 with packed rows (ldb = 16, one row of B is one vector): 16 rows at a time,
 // each multiplied by t, and the 16 products summed across their lanes by one transposing
 // tree (Avx512Reduce::hsum16_ps, 47 ops for 16 rows instead of a horizontal sum per row,
-// which cost 12–20 µs of a 4096-row fused GEMV). Every row is reduced by the same tree, and
-// a tail of fewer than 16 rows is masked, not done another way: a row's result does not
+// which was a visible part of the fused GEMV: docs/performance.md). Every row is reduced by
+// the same tree, and a tail of fewer than 16 rows is masked, not done another way: a row's result does not
 // depend on where its range starts (thread counts never change it). Other ranks and
 // strides use the generic loop. Intrinsics only (no xsimd calls: out-of-line xsimd
 // functions would be shared, with different flags, by the AVX-512 units).

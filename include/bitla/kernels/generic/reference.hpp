@@ -12,7 +12,7 @@
 // (accumulated in double, rounded once). xnor_gemm also has a float form with per-row
 // activation scales and per-row weight scales (XNOR-Net's beta and alpha).
 //
-// The math (DESIGN: "The math every kernel rests on"):
+// The math (docs/design.md §3):
 //   +-1 . +-1:       dot = K - 2 popcount(a xor b)        (zero padding xors to 0)
 //   {0,1} . x:       sum of x_k where the bit is set      (adds only)
 //   +-1 weights . x: sum of x_k, +x_k where the bit is set and -x_k where it is clear
