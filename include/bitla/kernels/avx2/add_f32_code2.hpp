@@ -49,9 +49,8 @@ struct Avx2Code2F32 {
 
     /// Activation row i x a whole panel (a.n == 8, a.row0 == 0): block by block, the panel's
     /// 8 rows of a block before the next block, so the weights are read as one sequential
-    /// stream (a row at a time reads every 8th line; 4 blocks of a row at a time measured
-    /// 20% slower from DRAM, docs/performance.md), each row's lanes kept in L1 between
-    /// blocks. Per row the multiply-adds are pair()'s.
+    /// stream (a row at a time reads every 8th line, slower from DRAM: docs/performance.md),
+    /// each row's lanes kept in L1 between blocks. Per row the multiply-adds are pair()'s.
     static void panel(const AddLayout& l, const AddTileArgs& a, int i) noexcept {
         const float* x = static_cast<const float*>(a.x) + static_cast<std::size_t>(i) * a.x_stride;
         float* out = static_cast<float*>(a.out) + static_cast<std::size_t>(i) * a.out_m;

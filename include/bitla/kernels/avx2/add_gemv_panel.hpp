@@ -10,9 +10,9 @@
 // operands. A code block holds 4 steps: per half, steps 0 and 2 are c & 3 and (c >> 4) & 3,
 // steps 1 and 3 are c & 12 and (c >> 4) & 12, whose products come out times 4 and are summed
 // and shifted right by 2 (exact): one shift per half and one per row for 4 steps, where a
-// shift per step takes three (+22% in L2). A block adds at most 4·1536 to an int16 lane
-// (its times-4 sums reach 4·3072 before the shift), so the accumulators are widened
-// (vpmaddwd by 1) into int32 every 16 steps. Measured rates: docs/performance.md.
+// shift per step takes three. A block adds at most 4·1536 to an int16 lane (its times-4
+// sums reach 4·3072 before the shift), so the accumulators are widened (vpmaddwd by 1) into
+// int32 every 16 steps. Measured rates: docs/performance.md.
 #pragma once
 
 #include "../../arch/table.hpp"
@@ -38,7 +38,8 @@ struct Avx2PanelGemv {
     static constexpr std::size_t widen_steps = 16;  ///< 16·1536 < 2^15
 
     /// Eight fp16 values (finite) to floats with integer ops: magnitude << 13 scaled by
-    /// 2^112 (exact for normals and subnormals), then the sign.
+    /// 2^112 (exact for normals and subnormals), then the sign. F16C's vcvtph2ps measured
+    /// slower in the grouped GEMV (docs/performance.md).
     static BITLA_ALWAYS_INLINE __m256 half8(const std::uint16_t* p) noexcept {
         const __m256i v = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
         const __m256i mag = _mm256_slli_epi32(_mm256_and_si256(v, _mm256_set1_epi32(0x7fff)), 13);
@@ -104,8 +105,8 @@ struct Avx2PanelGemv {
         const __m256i ones = _mm256_set1_epi16(1);
         __m256i total[8];
         for (auto& v : total) v = _mm256_setzero_si256();
-        // No software prefetch: the hardware follows the sequential stream; 8 lines per block
-        // 2-16 KiB ahead measured lower (docs/performance.md). The int16 sums live only inside
+        // No software prefetch: the hardware follows the sequential stream, and prefetching
+        // ahead of it is slower (docs/performance.md). The int16 sums live only inside
         // a group of widen_steps, so they stay in registers.
         for (std::size_t t0 = 0; t0 < l.steps; t0 += widen_steps) {
             __m256i acc[8];
@@ -176,8 +177,8 @@ struct Avx2PanelGemv {
         __m256 y[8];
         for (auto& v : y) v = _mm256_setzero_ps();
         // The panel's metadata blocks come before its codes and are first read at the first
-        // flush, behind the stream: fetched now, or that flush waits on 16 misses (HQQ g64
-        // from DRAM 0.28 -> 0.63-0.67 of the read, docs/performance.md).
+        // flush, behind the stream: fetched now, or that flush waits on 16 misses
+        // (docs/performance.md).
         for (std::size_t o = 0; o < l.phys(l.code_offset()); o += 64)
             _mm_prefetch(reinterpret_cast<const char*>(p0 + o), _MM_HINT_T0);
         std::size_t g0 = 0;

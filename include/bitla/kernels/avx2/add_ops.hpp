@@ -141,7 +141,7 @@ struct Avx2AddOps {
     static constexpr std::size_t prefetch_bytes = 8192;
     static BITLA_ALWAYS_INLINE gacc gzero() noexcept { return _mm256_setzero_ps(); }
     static BITLA_ALWAYS_INLINE float ghsum(gacc y) noexcept { return Avx2PanelGemv<Arch>::hsum_ps(y); }
-    /// The fp16 metadata converted with integer ops (no F16C needed); the order of the
+    /// The fp16 metadata converted with integer ops (Avx2PanelGemv::half8); the order of the
     /// multiply-adds is the panel kernel's (Avx2PanelGemv::code2_grouped_panel), so a row's
     /// result does not depend on which of the two computed it.
     static BITLA_ALWAYS_INLINE void group(gacc& y, const acc& a, const std::uint16_t* s, const std::uint16_t* u,
