@@ -163,12 +163,13 @@ struct Avx2AddOps {
         return false;
     }
 
-    /// Float activations against a whole panel of code2 weights (the driver's float tiles
-    /// are 8 rows wide, AddKernels::f32_nr), one sequential pass per activation row.
+    /// Float activations (one row: GEMV) against a whole panel of code2 weights (the
+    /// driver's float tiles are 8 rows wide, AddKernels::f32_nr), one sequential pass.
+    /// Several rows go through the pair kernel, which reads the panel from L1/L2 again.
     static BITLA_ALWAYS_INLINE bool ftile(const AddLayout& l, const AddTileArgs& a) noexcept {
         using F = Avx2Code2F32<Avx2AddOps>;
-        if (l.codes != AddCodes::code2 || a.n != 8 || a.row0 != 0 || !F::fits(a)) return false;
-        for (int i = 0; i < a.m; ++i) F::panel(l, a, i);
+        if (l.codes != AddCodes::code2 || a.m != 1 || a.n != 8 || a.row0 != 0 || !F::fits(a)) return false;
+        F::panel(l, a, 0);
         return true;
     }
 

@@ -20,7 +20,8 @@
 // GEMV of base3 codes with VNNI decodes no trits: with b_j the byte after j steps and
 // b_{j+1} = 3·b_j mod 256, 256·trit_j = 3·b_j - b_{j+1}, so per step two byte adds and two
 // dot products (lo += b_j·x, hi += b_{j+1}·x) and (3·lo - hi) / 256 at each flush, exact.
-// dot_f32 accumulates in fp32 (kernels/avx512bw/add_f32.hpp): 1 x 4 tiles at m = 1, 2 x 2 pieces above.
+// dot_f32 accumulates in fp32 (kernels/avx512bw/add_f32.hpp): 1 x 4 tiles at m = 1, 2 x 2 pieces
+// above; whole panels of code2 through AVX2's panel kernel (kernels/avx2/add_f32_code2.hpp).
 // gemv_out is the AVX2 one (kernels/avx2/add_gemv_out.hpp): 8 rows of a panel a vector,
 // the width of a panel's row-terms block.
 //
@@ -208,7 +209,7 @@ template <class Arch>
 AddKernels add_family(arch::avx512bw, pick) noexcept {  // and its descendants
     using K = Avx512Add<Arch>;
     return {&AddTiles<Avx512AddOps<Arch>>::dot_i8, &Avx512AddF32<Arch>::dot_f32, &K::groups, 4, 4,
-            &Avx512AddGemv<Arch>::gemv_i8, &Avx2GemvOut<Arch>::gemv_out};
+            &Avx512AddGemv<Arch>::gemv_i8, &Avx2GemvOut<Arch>::gemv_out, 8};
 }
 
 }  // namespace bitla::inline v0::kernels

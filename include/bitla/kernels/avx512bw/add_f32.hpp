@@ -15,6 +15,7 @@
 
 #include "../../core/add_layout.hpp"
 #include "../add_steps.hpp"
+#include "../avx2/add_ops.hpp"
 #include "../generic/add.hpp"
 
 namespace bitla::inline v0::kernels {
@@ -155,7 +156,20 @@ struct Avx512AddF32 {
     }
 
     static void dot_f32(const AddLayout& l, const AddTileArgs& a) noexcept {
-        if (a.m == 1 && a.n > 4) return GenericAdd<Arch>::dot_f32(l, a);
+        // Whole panels of code2 (the driver's float tiles are 8 rows wide): AVX2's panel
+        // kernel, which measured faster than these tiles (docs/performance.md).
+        if (Avx2AddOps<Arch>::ftile(l, a)) return;
+        if (a.m == 1 && a.n > 4) {  // 1 x 4 pieces
+            for (int j0 = 0; j0 < a.n; j0 += 4) {
+                AddTileArgs b = a;
+                b.w = a.w + static_cast<std::size_t>(j0) * a.w_stride;
+                b.row0 = a.row0 + static_cast<std::size_t>(j0);
+                b.out = static_cast<float*>(a.out) + static_cast<std::size_t>(j0) * a.out_n;
+                b.n = a.n - j0 < 4 ? a.n - j0 : 4;
+                dot_f32(l, b);
+            }
+            return;
+        }
         switch (l.codes) {
             case AddCodes::bits: return f32_rows<AddCodes::bits>(l, a);
             case AddCodes::code2: return f32_rows<AddCodes::code2>(l, a);
