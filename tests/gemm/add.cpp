@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <initializer_list>
 #include <random>
 #include <string>
 #include <vector>
@@ -358,6 +359,27 @@ TEST_CASE("bits GEMV at the extremes and on both sides of the scaled sums' int32
     }
 }
 
+/// 2-bit codes all 3 (the largest u8 codes) in `n` rows but `mixed` ones, against x, on every
+/// ISA: the products at the extremes of the kernels' int16 sums.
+static void check_code2_extremes(const Matrix<std::int8_t>& x, std::size_t n, std::initializer_list<std::size_t> mixed) {
+    const std::size_t k = x.cols();
+    Matrix<int> codes(n, k);
+    for (auto& v : codes.flat()) v = 3;
+    const auto random = random_ints<int>(n, k, 0, 3);
+    for (std::size_t r : mixed)
+        for (std::size_t c = 0; c < k; ++c) codes(r, c) = random(r, c);
+    const auto w = BitPlanes::from_values(codes, 2);
+    const auto packed = pack_add(w);
+    const auto ref = ref_product(x, w);
+    for (isa i : available_isas()) {
+        ScopedIsaLimit limit(i);
+        INFO("x(0, 0) = " << int(x(0, 0)) << " M = " << x.rows() << " K = " << k << " isa " << name(i));
+        Matrix<std::int32_t> y(x.rows(), n);
+        gemm(x, packed, y);
+        REQUIRE(equal(y, ref));
+    }
+}
+
 TEST_CASE("code2 GEMV at the extremes of its int16 accumulators", "[add][exact][gemv]") {
     // The AVX2 panel GEMV adds both halves of a step into one int16 lane (up to 1536 a
     // step) for 16 steps before widening: 2-bit codes all 3 against x all -128 or all 127
@@ -366,20 +388,7 @@ TEST_CASE("code2 GEMV at the extremes of its int16 accumulators", "[add][exact][
         for (std::size_t k : {1024, 4096, 4097}) {
             Matrix<std::int8_t> x(1, k);
             for (auto& v : x.flat()) v = xv;
-            Matrix<int> codes(19, k);
-            for (auto& v : codes.flat()) v = 3;
-            const auto mixed = random_ints<int>(19, k, 0, 3);
-            for (std::size_t c = 0; c < k; ++c) codes(4, c) = mixed(4, c), codes(17, c) = mixed(17, c);
-            const auto w = BitPlanes::from_values(codes, 2);
-            const auto packed = pack_add(w);
-            const auto ref = ref_product(x, w);
-            for (isa i : available_isas()) {
-                ScopedIsaLimit limit(i);
-                INFO("x = " << int(xv) << " K = " << k << " isa " << name(i));
-                Matrix<std::int32_t> y(1, 19);
-                gemm(x, packed, y);
-                REQUIRE(equal(y, ref));
-            }
+            check_code2_extremes(x, 19, {4, 17});
         }
 }
 
@@ -392,20 +401,7 @@ TEST_CASE("code2 prefill tiles at the extremes of their int16 accumulators", "[a
             Matrix<std::int8_t> x(9, k);
             for (auto& v : x.flat()) v = xv;
             for (std::size_t c = 0; c < k; c += 3) x(4, c) = static_cast<std::int8_t>(c % 255 - 127);
-            Matrix<int> codes(11, k);
-            for (auto& v : codes.flat()) v = 3;
-            const auto mixed = random_ints<int>(11, k, 0, 3);
-            for (std::size_t c = 0; c < k; ++c) codes(3, c) = mixed(3, c);
-            const auto w = BitPlanes::from_values(codes, 2);
-            const auto packed = pack_add(w);
-            const auto ref = ref_product(x, w);
-            for (isa i : available_isas()) {
-                ScopedIsaLimit limit(i);
-                INFO("x = " << int(xv) << " K = " << k << " isa " << name(i));
-                Matrix<std::int32_t> y(9, 11);
-                gemm(x, packed, y);
-                REQUIRE(equal(y, ref));
-            }
+            check_code2_extremes(x, 11, {3});
         }
 }
 
