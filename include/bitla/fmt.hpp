@@ -18,7 +18,8 @@
 #include "core/bit_planes.hpp"
 #include "core/ternary_packed.hpp"
 
-namespace bitla::inline v0::detail {
+BITLA_BEGIN_NAMESPACE
+namespace detail {
 
 template <class T>
 struct packed_traits;
@@ -43,7 +44,8 @@ struct packed_traits<BitPlanes> {
 
 inline constexpr std::size_t fmt_max_rows = 16, fmt_max_cols = 96;
 
-}  // namespace bitla::inline v0::detail
+}  // namespace detail
+BITLA_END_NAMESPACE
 
 template <>
 struct fmt::formatter<bitla::isa> : fmt::formatter<fmt::string_view> {

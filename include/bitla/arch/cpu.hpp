@@ -36,7 +36,7 @@
 #define BITLA_EMULATE_AVX512_VNNI 0
 #endif
 
-namespace bitla::inline v0 {
+BITLA_BEGIN_NAMESPACE
 
 struct CpuFeatures {
     // x86-64
@@ -184,4 +184,4 @@ inline std::uint64_t read_xcr0() {
     return on_build_platform(i) && has_features(f, i);
 }
 
-}  // namespace bitla::inline v0
+BITLA_END_NAMESPACE

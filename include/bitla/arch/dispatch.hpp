@@ -45,7 +45,7 @@
 #define BITLA_DISPATCH_EMULATED ""
 #endif
 
-namespace bitla::inline v0 {
+BITLA_BEGIN_NAMESPACE
 
 namespace detail {
 
@@ -235,4 +235,4 @@ template <class Family>
     return kernels_for<Family>(active_isa());
 }
 
-}  // namespace bitla::inline v0
+BITLA_END_NAMESPACE

@@ -18,7 +18,7 @@
 #include "../core/config.hpp"
 #include "isa_table.hpp"
 
-namespace bitla::inline v0 {
+BITLA_BEGIN_NAMESPACE
 
 enum class isa : int {
 #define BITLA_DETAIL_ISA_ENUM(name, parent, platform, simd, flags, needs) name,
@@ -89,4 +89,4 @@ inline constexpr std::string_view build_platform =
     return platform(i) == "any" || platform(i) == build_platform;
 }
 
-}  // namespace bitla::inline v0
+BITLA_END_NAMESPACE

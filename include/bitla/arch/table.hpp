@@ -56,7 +56,8 @@
 #define BITLA_FLAGS_NEON_I8MM 0
 #endif
 
-namespace bitla::inline v0::arch {
+BITLA_BEGIN_NAMESPACE
+namespace arch {
 
 namespace detail {
 struct root {};
@@ -108,4 +109,5 @@ static_assert(flags_enable(isa::neon) == bool(BITLA_FLAGS_NEON), "BITLA_FLAGS_NE
 static_assert(flags_enable(isa::neon_dotprod) == bool(BITLA_FLAGS_NEON_DOTPROD), "BITLA_FLAGS_NEON_DOTPROD disagrees");
 static_assert(flags_enable(isa::neon_i8mm) == bool(BITLA_FLAGS_NEON_I8MM), "BITLA_FLAGS_NEON_I8MM disagrees");
 
-}  // namespace bitla::inline v0::arch
+}  // namespace arch
+BITLA_END_NAMESPACE

@@ -74,7 +74,7 @@
 
 #include "config.hpp"
 
-namespace bitla::inline v0 {
+BITLA_BEGIN_NAMESPACE
 
 enum class AddCodes : std::uint8_t {
     bits,    ///< 1 bit per weight: BitPacked (sign, zero_one), 1-bit BitPlanes
@@ -208,4 +208,4 @@ namespace detail {
 }
 
 }  // namespace detail
-}  // namespace bitla::inline v0
+BITLA_END_NAMESPACE

@@ -22,7 +22,7 @@
 #include "config.hpp"
 #include "error.hpp"
 
-namespace bitla::inline v0 {
+BITLA_BEGIN_NAMESPACE
 
 namespace detail {
 
@@ -106,4 +106,4 @@ private:
     std::size_t size_ = 0;
 };
 
-}  // namespace bitla::inline v0
+BITLA_END_NAMESPACE

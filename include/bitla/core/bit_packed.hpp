@@ -19,7 +19,7 @@
 #include "matrix.hpp"
 #include "plane_store.hpp"
 
-namespace bitla::inline v0 {
+BITLA_BEGIN_NAMESPACE
 
 template <bit_encoding E>
 class BitPacked {
@@ -119,4 +119,4 @@ template <dense_matrix M>
         v.rows, v.cols, [&](std::size_t r, std::size_t c) { return static_cast<double>(v(r, c)) > threshold; });
 }
 
-}  // namespace bitla::inline v0
+BITLA_END_NAMESPACE

@@ -21,7 +21,7 @@
 #include "matrix.hpp"
 #include "plane_store.hpp"
 
-namespace bitla::inline v0 {
+BITLA_BEGIN_NAMESPACE
 
 struct BitPlanesView {
     const std::uint64_t* data = nullptr;
@@ -156,4 +156,4 @@ private:
     detail::ResetOnMove<int> bits_;
 };
 
-}  // namespace bitla::inline v0
+BITLA_END_NAMESPACE

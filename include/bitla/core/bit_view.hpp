@@ -13,7 +13,7 @@
 
 #include "encodings.hpp"
 
-namespace bitla::inline v0 {
+BITLA_BEGIN_NAMESPACE
 
 template <bit_encoding E>
 struct BitView {
@@ -49,4 +49,4 @@ struct BitView {
     }
 };
 
-}  // namespace bitla::inline v0
+BITLA_END_NAMESPACE

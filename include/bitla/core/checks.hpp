@@ -11,7 +11,8 @@
 #include "error.hpp"
 #include "matrix.hpp"
 
-namespace bitla::inline v0::detail {
+BITLA_BEGIN_NAMESPACE
+namespace detail {
 
 /// The argument names a product's errors use (xnor: a, w, y; Hamming: q, codes, d).
 struct ProductNames {
@@ -39,4 +40,5 @@ inline void check_int32_accumulator(std::size_t k, long long x_max, long long w_
             per_term == 0 ? 0 : limit / per_term, ")");
 }
 
-}  // namespace bitla::inline v0::detail
+}  // namespace detail
+BITLA_END_NAMESPACE

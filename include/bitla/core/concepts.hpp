@@ -10,7 +10,7 @@
 #include "matrix.hpp"
 #include "ternary_packed.hpp"
 
-namespace bitla::inline v0 {
+BITLA_BEGIN_NAMESPACE
 
 namespace detail {
 template <class V> struct is_weight_view : std::false_type {};
@@ -47,4 +47,4 @@ template <ternary_layout L>
 constexpr int max_abs_value(const TernaryView<L>&) { return 1; }
 inline int max_abs_value(const BitPlanesView& v) { return v.max_value(); }
 
-}  // namespace bitla::inline v0
+BITLA_END_NAMESPACE

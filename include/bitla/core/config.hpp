@@ -1,8 +1,8 @@
 // bitla/core/config.hpp — version, namespace and compiler glue shared by every header.
 //
-// Everything public lives in `bitla::inline v0` (written `namespace bitla::inline v0`):
-// the inline namespace versions the ABI the way {fmt} does, so two bitla versions in one
-// program are distinct symbols while users keep writing `bitla::`.
+// Everything public lives in `bitla::inline v0`, opened and closed by the two macros
+// below: the inline namespace versions the ABI the way {fmt} does, so two bitla versions in
+// one program are distinct symbols while users keep writing `bitla::`.
 #pragma once
 
 #define BITLA_VERSION_MAJOR 0
@@ -17,9 +17,16 @@
 #define BITLA_RESTRICT
 #endif
 
+#define BITLA_BEGIN_NAMESPACE \
+    namespace bitla {         \
+    inline namespace v0 {
+#define BITLA_END_NAMESPACE \
+    }                       \
+    }
+
 #include <cstddef>
 
-namespace bitla::inline v0 {
+BITLA_BEGIN_NAMESPACE
 
 /// Alignment of every buffer bitla allocates, and the granularity of packed rows: one
 /// cache line, one 512-bit register.
@@ -29,4 +36,4 @@ inline constexpr std::size_t cache_line = 64;
 /// huge pages (where the OS has them): weight streams then cost fewer TLB misses.
 inline constexpr std::size_t huge_page = std::size_t{2} << 20;
 
-}  // namespace bitla::inline v0
+BITLA_END_NAMESPACE

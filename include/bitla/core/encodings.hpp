@@ -18,7 +18,8 @@
 
 #include "config.hpp"
 
-namespace bitla::inline v0::enc {
+BITLA_BEGIN_NAMESPACE
+namespace enc {
 
 struct sign {
     static constexpr const char* name = "sign";
@@ -41,9 +42,10 @@ struct base3 {
     static constexpr int min_value = -1, max_value = 1;
 };
 
-}  // namespace bitla::inline v0::enc
+}  // namespace enc
+BITLA_END_NAMESPACE
 
-namespace bitla::inline v0 {
+BITLA_BEGIN_NAMESPACE
 
 template <class E>
 concept bit_encoding = std::is_same_v<E, enc::sign> || std::is_same_v<E, enc::zero_one>;
@@ -70,4 +72,4 @@ concept ternary_layout =
     return ((cols + 4) / 5 + 63) / 64 * 64;
 }
 
-}  // namespace bitla::inline v0
+BITLA_END_NAMESPACE

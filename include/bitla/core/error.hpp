@@ -18,7 +18,7 @@
 
 #include "config.hpp"
 
-namespace bitla::inline v0 {
+BITLA_BEGIN_NAMESPACE
 
 class error : public std::invalid_argument {
 public:
@@ -56,4 +56,4 @@ void require(bool ok, std::string_view argument, const Parts&... parts) {
 }
 
 }  // namespace detail
-}  // namespace bitla::inline v0
+BITLA_END_NAMESPACE

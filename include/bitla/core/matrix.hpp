@@ -16,7 +16,7 @@
 #include "aligned_buffer.hpp"
 #include "error.hpp"
 
-namespace bitla::inline v0 {
+BITLA_BEGIN_NAMESPACE
 
 template <class T>
 struct MatrixView {
@@ -156,4 +156,4 @@ inline bool overlaps(const void* a0, const void* a1, const void* b0, const void*
 }
 
 }  // namespace detail
-}  // namespace bitla::inline v0
+BITLA_END_NAMESPACE

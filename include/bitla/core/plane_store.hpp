@@ -19,7 +19,8 @@
 #include "bit_view.hpp"
 #include "error.hpp"
 
-namespace bitla::inline v0::detail {
+BITLA_BEGIN_NAMESPACE
+namespace detail {
 
 class PlaneStore {
 public:
@@ -93,4 +94,5 @@ int exact_value(T v, int lo, int hi, std::string_view name, std::size_t r, std::
     return static_cast<int>(v);
 }
 
-}  // namespace bitla::inline v0::detail
+}  // namespace detail
+BITLA_END_NAMESPACE

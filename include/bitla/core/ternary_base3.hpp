@@ -26,7 +26,7 @@
 
 #include "ternary_packed.hpp"
 
-namespace bitla::inline v0 {
+BITLA_BEGIN_NAMESPACE
 
 namespace base3 {
 
@@ -151,4 +151,4 @@ private:
     AlignedBuffer<std::uint8_t> bytes_;
 };
 
-}  // namespace bitla::inline v0
+BITLA_END_NAMESPACE

@@ -21,7 +21,7 @@
 #include "matrix.hpp"
 #include "plane_store.hpp"
 
-namespace bitla::inline v0 {
+BITLA_BEGIN_NAMESPACE
 
 template <ternary_layout L>
 struct TernaryView;
@@ -212,6 +212,6 @@ template <ternary_layout L = enc::planes, dense_matrix M>
     return out;
 }
 
-}  // namespace bitla::inline v0
+BITLA_END_NAMESPACE
 
 #include "ternary_base3.hpp"  // TernaryPacked<enc::base3>: five trits per byte

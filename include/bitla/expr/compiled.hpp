@@ -32,7 +32,8 @@
 #include "../kernels/families.hpp"
 #include "plan.hpp"
 
-namespace bitla::inline v0::expr {
+BITLA_BEGIN_NAMESPACE
+namespace expr {
 
 class Compiled {
 public:
@@ -254,4 +255,5 @@ void evaluate(const CompiledLinear<HasBias>& e, MatrixView<float> y, ThreadPool*
         e.x);
 }
 
-}  // namespace bitla::inline v0::expr
+}  // namespace expr
+BITLA_END_NAMESPACE

@@ -25,7 +25,8 @@
 
 #include "plan.hpp"
 
-namespace bitla::inline v0::expr {
+BITLA_BEGIN_NAMESPACE
+namespace expr {
 
 namespace detail {
 
@@ -176,4 +177,5 @@ template <weight_expr W>
     return out;
 }
 
-}  // namespace bitla::inline v0::expr
+}  // namespace expr
+BITLA_END_NAMESPACE

@@ -23,7 +23,8 @@
 #include "../gemm/add.hpp"
 #include "terms.hpp"
 
-namespace bitla::inline v0::expr {
+BITLA_BEGIN_NAMESPACE
+namespace expr {
 
 template <class... Terms>
 struct Sum {
@@ -146,4 +147,5 @@ template <activation_operand X, weight_expr W>
     return {l.x, l.w, b.b};
 }
 
-}  // namespace bitla::inline v0::expr
+}  // namespace expr
+BITLA_END_NAMESPACE

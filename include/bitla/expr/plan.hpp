@@ -21,7 +21,8 @@
 #include "../core/checks.hpp"
 #include "nodes.hpp"
 
-namespace bitla::inline v0::expr {
+BITLA_BEGIN_NAMESPACE
+namespace expr {
 
 using AnyPacked = std::variant<BitView<enc::sign>, BitView<enc::zero_one>, TernaryView<enc::planes>,
                                TernaryView<enc::code2>, BitPlanesView>;
@@ -169,4 +170,5 @@ template <weight_expr W>
     return std::move(l.plan);
 }
 
-}  // namespace bitla::inline v0::expr
+}  // namespace expr
+BITLA_END_NAMESPACE

@@ -36,7 +36,8 @@
 #include "../core/concepts.hpp"
 #include "../core/matrix.hpp"
 
-namespace bitla::inline v0::expr {
+BITLA_BEGIN_NAMESPACE
+namespace expr {
 
 namespace detail {
 template <class T> struct is_owner : std::false_type {};
@@ -164,4 +165,5 @@ template <class B, class A>
     requires detail::temporary_owner<B> || detail::temporary_owner<A>
 void low_rank(B&&, A&&) = delete;
 
-}  // namespace bitla::inline v0::expr
+}  // namespace expr
+BITLA_END_NAMESPACE

@@ -55,7 +55,7 @@
 #include "add_weights.hpp"
 #include "thread_pool.hpp"
 
-namespace bitla::inline v0 {
+BITLA_BEGIN_NAMESPACE
 
 /// A rank-r addend evaluated inside the pass over the weights (one activation row, float
 /// y): y[0, n] += Σ_j t[j]·b(n, j). Each thread adds it to its rows right after computing
@@ -385,4 +385,4 @@ inline void gemv(std::span<const float> x, const AddWeights& w, std::span<float>
     gemm(MatrixView<const float>(x), w, MatrixView<float>(y), opt);
 }
 
-}  // namespace bitla::inline v0
+BITLA_END_NAMESPACE

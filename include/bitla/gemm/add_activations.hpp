@@ -22,7 +22,7 @@
 #include "../core/matrix.hpp"
 #include "add_weights.hpp"
 
-namespace bitla::inline v0 {
+BITLA_BEGIN_NAMESPACE
 
 struct AddDriver;
 
@@ -243,4 +243,4 @@ void with_prepared(MatrixView<const T> x, std::span<const float> scale, const Ad
 }
 }  // namespace detail
 
-}  // namespace bitla::inline v0
+BITLA_END_NAMESPACE

@@ -43,7 +43,7 @@
 #include "../core/concepts.hpp"
 #include "../kernels/add.hpp"
 
-namespace bitla::inline v0 {
+BITLA_BEGIN_NAMESPACE
 
 enum class ScaleKind : std::uint8_t { none, per_tensor, per_row, per_group };
 
@@ -313,4 +313,4 @@ template <packed_matrix W>
     return out;
 }
 
-}  // namespace bitla::inline v0
+BITLA_END_NAMESPACE

@@ -46,7 +46,7 @@
 #include <sched.h>
 #endif
 
-namespace bitla::inline v0 {
+BITLA_BEGIN_NAMESPACE
 
 namespace detail {
 /// The CPU the calling thread runs on, or -1 where unknown.
@@ -278,4 +278,4 @@ void parallel_for(std::size_t n, std::size_t grain, F&& f, ThreadPool& pool = de
     });
 }
 
-}  // namespace bitla::inline v0
+BITLA_END_NAMESPACE

@@ -49,7 +49,7 @@
 #include "../kernels/families.hpp"
 #include "thread_pool.hpp"
 
-namespace bitla::inline v0 {
+BITLA_BEGIN_NAMESPACE
 
 /// Bit matrices a Hamming search accepts: BitPacked<E> or BitView<E>, either encoding.
 template <class C>
@@ -396,4 +396,4 @@ void hamming_topk_rows(const Q& q_in, const C& c_in, MatrixView<std::size_t> ind
     detail::topk_rows(active_kernels<XnorKernels>(), q, c, index, dist, q_begin, q_end);
 }
 
-}  // namespace bitla::inline v0
+BITLA_END_NAMESPACE

@@ -9,11 +9,11 @@
 #include "avx512bw/add.hpp"
 #include "neon/add.hpp"
 
-namespace bitla::inline v0 {
+BITLA_BEGIN_NAMESPACE
 
 template <class Arch>
 AddKernels AddKernels::make() noexcept {
     return kernels::add_family<Arch>(Arch{}, kernels::pick{});
 }
 
-}  // namespace bitla::inline v0
+BITLA_END_NAMESPACE

@@ -19,7 +19,8 @@
 
 #include "add_tiles.hpp"
 
-namespace bitla::inline v0::kernels {
+BITLA_BEGIN_NAMESPACE
+namespace kernels {
 
 template <class Ops>
 struct AddGemv {
@@ -111,4 +112,5 @@ struct AddGemv {
     }
 };
 
-}  // namespace bitla::inline v0::kernels
+}  // namespace kernels
+BITLA_END_NAMESPACE

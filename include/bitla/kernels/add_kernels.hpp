@@ -42,7 +42,7 @@
 #include "select.hpp"
 #include "../core/add_layout.hpp"
 
-namespace bitla::inline v0 {
+BITLA_BEGIN_NAMESPACE
 
 struct AddTileArgs {
     const void* x = nullptr;        ///< permuted activations: int8_t or float
@@ -201,5 +201,5 @@ void for_2x2_pieces(const AddTileArgs& a, Piece&& piece) {
 }
 }  // namespace kernels
 
-}  // namespace bitla::inline v0
+BITLA_END_NAMESPACE
 

@@ -20,7 +20,8 @@
 #include "../core/config.hpp"
 #include "unrolled.hpp"
 
-namespace bitla::inline v0::kernels {
+BITLA_BEGIN_NAMESPACE
+namespace kernels {
 
 template <class Ops, AddCodes C, int NR, bool Rolled = false, class Step>
 BITLA_ALWAYS_INLINE void for_each_step(const AddLayout& l, const std::uint8_t* const (&w)[NR], std::size_t row0,
@@ -98,4 +99,5 @@ BITLA_ALWAYS_INLINE void for_each_step(const AddLayout& l, const std::uint8_t* c
     }
 }
 
-}  // namespace bitla::inline v0::kernels
+}  // namespace kernels
+BITLA_END_NAMESPACE

@@ -44,7 +44,8 @@
 #include "generic/add.hpp"
 #include "unrolled.hpp"
 
-namespace bitla::inline v0::kernels {
+BITLA_BEGIN_NAMESPACE
+namespace kernels {
 
 template <class Ops>
 struct AddTiles {
@@ -219,4 +220,5 @@ struct AddTiles {
     }
 };
 
-}  // namespace bitla::inline v0::kernels
+}  // namespace kernels
+BITLA_END_NAMESPACE

@@ -38,9 +38,11 @@
 
 #include "select.hpp"
 
-namespace bitla::inline v0::kernels {
+BITLA_BEGIN_NAMESPACE
+namespace kernels {
 
-}  // namespace bitla::inline v0::kernels
+}  // namespace kernels
+BITLA_END_NAMESPACE
 
 #include "generic/bit_ops.hpp"
 #include "avx2/bit_ops.hpp"
@@ -48,10 +50,12 @@ namespace bitla::inline v0::kernels {
 #include "avx512_vpopcnt/bit_ops.hpp"
 #include "neon/bit_ops.hpp"
 
-namespace bitla::inline v0::kernels {
+BITLA_BEGIN_NAMESPACE
+namespace kernels {
 
 /// The popcount operations for tag Arch: its own folder's, else its nearest ancestor's.
 template <class Arch>
 using bit_ops = decltype(bit_ops_for<Arch>(Arch{}, pick{}));
 
-}  // namespace bitla::inline v0::kernels
+}  // namespace kernels
+BITLA_END_NAMESPACE

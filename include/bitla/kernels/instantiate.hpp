@@ -15,14 +15,16 @@
 #include "../arch/dispatch.hpp"
 #include "families.hpp"
 
-namespace bitla::inline v0::detail {
+BITLA_BEGIN_NAMESPACE
+namespace detail {
 
 template <class Family, class Arch>
 Family family_for() noexcept {
     return Family::template make<Arch>();
 }
 
-}  // namespace bitla::inline v0::detail
+}  // namespace detail
+BITLA_END_NAMESPACE
 
 #define BITLA_DETAIL_INSTANTIATE_FAMILY(Family, tag) \
     template Family bitla::detail::family_for<Family, bitla::arch::tag>() noexcept;

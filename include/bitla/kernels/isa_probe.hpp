@@ -7,7 +7,7 @@
 
 #include "bit_ops.hpp"
 
-namespace bitla::inline v0 {
+BITLA_BEGIN_NAMESPACE
 
 struct IsaProbe {
     isa id = isa::generic;
@@ -29,4 +29,4 @@ IsaProbe IsaProbe::make() noexcept {
     return {Arch::id, &kernels::vector_bits<Arch>};
 }
 
-}  // namespace bitla::inline v0
+BITLA_END_NAMESPACE

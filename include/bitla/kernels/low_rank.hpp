@@ -16,7 +16,7 @@
 
 #include "select.hpp"
 
-namespace bitla::inline v0 {
+BITLA_BEGIN_NAMESPACE
 
 struct LowRankKernels {
     void (*project)(const float* x, std::size_t k, const float* a, std::size_t lda, std::size_t rows, float* t) = nullptr;
@@ -83,15 +83,15 @@ void expand(const float* b, std::size_t ldb, std::size_t n, std::size_t r, const
 
 }  // namespace kernels
 
-}  // namespace bitla::inline v0
+BITLA_END_NAMESPACE
 
 #include "avx512bw/low_rank.hpp"
 
-namespace bitla::inline v0 {
+BITLA_BEGIN_NAMESPACE
 
 template <class Arch>
 LowRankKernels LowRankKernels::make() noexcept {
     return {&kernels::low_rank_project<Arch>, &kernels::expand<Arch>};
 }
 
-}  // namespace bitla::inline v0
+BITLA_END_NAMESPACE

@@ -6,7 +6,8 @@
 
 #include "../core/config.hpp"
 
-namespace bitla::inline v0::kernels {
+BITLA_BEGIN_NAMESPACE
+namespace kernels {
 
 /// f(integral_constant<int, 0>) .. f(integral_constant<int, N - 1>), unrolled whatever the
 /// optimisation level (a rolled loop kept accumulators in memory and shift counts in registers).
@@ -17,4 +18,5 @@ BITLA_ALWAYS_INLINE void unrolled(F&& f) noexcept {
     }(std::make_integer_sequence<int, N>{});
 }
 
-}  // namespace bitla::inline v0::kernels
+}  // namespace kernels
+BITLA_END_NAMESPACE

@@ -27,7 +27,7 @@
 
 #include "bit_ops.hpp"
 
-namespace bitla::inline v0 {
+BITLA_BEGIN_NAMESPACE
 
 struct XnorKernels {
     isa id = isa::generic;
@@ -252,4 +252,4 @@ XnorKernels XnorKernels::make() noexcept {
     return k;
 }
 
-}  // namespace bitla::inline v0
+BITLA_END_NAMESPACE

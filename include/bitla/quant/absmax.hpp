@@ -16,7 +16,7 @@
 
 #include "../core/matrix.hpp"
 
-namespace bitla::inline v0 {
+BITLA_BEGIN_NAMESPACE
 
 struct Int8Quantized {
     Matrix<std::int8_t> values;  ///< M x K codes
@@ -48,4 +48,4 @@ template <dense_matrix M>
     return out;
 }
 
-}  // namespace bitla::inline v0
+BITLA_END_NAMESPACE

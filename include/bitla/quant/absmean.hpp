@@ -15,7 +15,7 @@
 #include "../core/matrix.hpp"
 #include "../core/ternary_packed.hpp"
 
-namespace bitla::inline v0 {
+BITLA_BEGIN_NAMESPACE
 
 template <ternary_layout L = enc::planes>
 struct AbsmeanQuantized {
@@ -48,4 +48,4 @@ template <ternary_layout L = enc::planes, dense_matrix M>
     return out;
 }
 
-}  // namespace bitla::inline v0
+BITLA_END_NAMESPACE

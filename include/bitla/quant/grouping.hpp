@@ -23,7 +23,8 @@
 #include "../core/bit_planes.hpp"
 #include "../core/matrix.hpp"
 
-namespace bitla::inline v0::detail {
+BITLA_BEGIN_NAMESPACE
+namespace detail {
 
 struct Grouping {
     std::size_t rows = 0, cols = 0, group_size = 0;
@@ -139,4 +140,5 @@ inline std::vector<std::uint8_t> gather_planes(const BitPlanesView& v, const Gro
     return q;
 }
 
-}  // namespace bitla::inline v0::detail
+}  // namespace detail
+BITLA_END_NAMESPACE

@@ -63,7 +63,7 @@
 #include "grouping.hpp"
 #include "hqq_improved.hpp"
 
-namespace bitla::inline v0 {
+BITLA_BEGIN_NAMESPACE
 
 enum class HqqMode {
     faithful,  ///< the reference implementation, quirks included
@@ -276,4 +276,4 @@ template <dense_matrix M>
     return out;
 }
 
-}  // namespace bitla::inline v0
+BITLA_END_NAMESPACE

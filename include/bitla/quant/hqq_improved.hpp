@@ -35,7 +35,10 @@
 #include <limits>
 #include <vector>
 
-namespace bitla::inline v0::detail {
+#include "../core/config.hpp"
+
+BITLA_BEGIN_NAMESPACE
+namespace detail {
 
 /// The step of the MSE-optimal uniform quantizer with L + 1 levels for a unit Gaussian
 /// (Max 1960; Hui & Neuhoff 2001), used to start the search from the group's spread.
@@ -323,4 +326,5 @@ void fit_affine_groups(const Group& group, std::size_t groups, std::size_t n, in
     }
 }
 
-}  // namespace bitla::inline v0::detail
+}  // namespace detail
+BITLA_END_NAMESPACE

@@ -32,7 +32,7 @@
 #include "../core/matrix.hpp"
 #include "hqq.hpp"
 
-namespace bitla::inline v0 {
+BITLA_BEGIN_NAMESPACE
 
 enum class HqqPacking { bit8_u8, bit4_u8, bit3_32, bit2_u8, bit1_u8 };
 
@@ -197,4 +197,4 @@ template <dense_matrix S, dense_matrix Z>
     return out;
 }
 
-}  // namespace bitla::inline v0
+BITLA_END_NAMESPACE

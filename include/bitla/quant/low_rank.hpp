@@ -31,7 +31,7 @@
 #include "../core/matrix.hpp"
 #include "hqq.hpp"
 
-namespace bitla::inline v0 {
+BITLA_BEGIN_NAMESPACE
 
 struct LowRankOptions {
     std::size_t oversample = 8;  ///< extra sketch columns beyond the rank
@@ -265,4 +265,4 @@ template <dense_matrix M>
     return best;
 }
 
-}  // namespace bitla::inline v0
+BITLA_END_NAMESPACE

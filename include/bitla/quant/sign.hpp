@@ -14,7 +14,7 @@
 #include "../core/bit_packed.hpp"
 #include "../core/matrix.hpp"
 
-namespace bitla::inline v0 {
+BITLA_BEGIN_NAMESPACE
 
 struct SignQuantized {
     BitPacked<enc::sign> bits;  ///< N x K signs
@@ -43,4 +43,4 @@ template <dense_matrix M>
     return out;
 }
 
-}  // namespace bitla::inline v0
+BITLA_END_NAMESPACE

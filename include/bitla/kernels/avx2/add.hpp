@@ -19,7 +19,8 @@
 #include "add_gemv_out.hpp"
 #include "add_ops.hpp"
 
-namespace bitla::inline v0::kernels {
+BITLA_BEGIN_NAMESPACE
+namespace kernels {
 
 template <class Arch>
 AddKernels add_family(arch::avx2, pick) noexcept {
@@ -29,6 +30,7 @@ AddKernels add_family(arch::avx2, pick) noexcept {
             &AddGemv<Ops>::gemv_i8, &Avx2GemvOut<Arch>::gemv_out, 8};
 }
 
-}  // namespace bitla::inline v0::kernels
+}  // namespace kernels
+BITLA_END_NAMESPACE
 
 #endif  // BITLA_FLAGS_AVX2

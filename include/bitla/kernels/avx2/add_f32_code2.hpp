@@ -23,7 +23,8 @@
 #include "../add_kernels.hpp"
 #include "../unrolled.hpp"
 
-namespace bitla::inline v0::kernels {
+BITLA_BEGIN_NAMESPACE
+namespace kernels {
 
 template <class Ops>
 struct Avx2Code2F32 {
@@ -101,6 +102,7 @@ struct Avx2Code2F32 {
     }
 };
 
-}  // namespace bitla::inline v0::kernels
+}  // namespace kernels
+BITLA_END_NAMESPACE
 
 #endif  // BITLA_FLAGS_AVX2

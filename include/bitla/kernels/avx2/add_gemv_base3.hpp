@@ -24,7 +24,8 @@
 #include "../unrolled.hpp"
 #include "add_gemv_panel.hpp"
 
-namespace bitla::inline v0::kernels {
+BITLA_BEGIN_NAMESPACE
+namespace kernels {
 
 template <class Arch>
 struct Avx2Base3Panel {
@@ -82,6 +83,7 @@ struct Avx2Base3Panel {
     }
 };
 
-}  // namespace bitla::inline v0::kernels
+}  // namespace kernels
+BITLA_END_NAMESPACE
 
 #endif  // BITLA_FLAGS_AVX2

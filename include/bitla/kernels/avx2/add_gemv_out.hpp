@@ -16,7 +16,8 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace bitla::inline v0::kernels {
+BITLA_BEGIN_NAMESPACE
+namespace kernels {
 
 template <class Arch>
 struct Avx2GemvOut {
@@ -48,6 +49,7 @@ struct Avx2GemvOut {
     }
 };
 
-}  // namespace bitla::inline v0::kernels
+}  // namespace kernels
+BITLA_END_NAMESPACE
 
 #endif  // BITLA_FLAGS_AVX2

@@ -31,7 +31,8 @@
 #include "../add_kernels.hpp"
 #include "../unrolled.hpp"
 
-namespace bitla::inline v0::kernels {
+BITLA_BEGIN_NAMESPACE
+namespace kernels {
 
 template <class Arch>
 struct Avx2PanelGemv {
@@ -231,6 +232,7 @@ struct Avx2PanelGemv {
     }
 };
 
-}  // namespace bitla::inline v0::kernels
+}  // namespace kernels
+BITLA_END_NAMESPACE
 
 #endif  // BITLA_FLAGS_AVX2

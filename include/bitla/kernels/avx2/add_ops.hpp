@@ -26,7 +26,8 @@
 #include "add_gemv_panel.hpp"
 #include "add_tile_code2.hpp"
 
-namespace bitla::inline v0::kernels {
+BITLA_BEGIN_NAMESPACE
+namespace kernels {
 
 template <class Arch>
 struct Avx2AddOps {
@@ -206,6 +207,7 @@ struct Avx2AddOps {
     }
 };
 
-}  // namespace bitla::inline v0::kernels
+}  // namespace kernels
+BITLA_END_NAMESPACE
 
 #endif  // BITLA_FLAGS_AVX2

@@ -23,7 +23,8 @@
 #include "../unrolled.hpp"
 #include "add_gemv_panel.hpp"
 
-namespace bitla::inline v0::kernels {
+BITLA_BEGIN_NAMESPACE
+namespace kernels {
 
 template <class Arch>
 struct Avx2Code2Tile {
@@ -88,6 +89,7 @@ struct Avx2Code2Tile {
     }
 };
 
-}  // namespace bitla::inline v0::kernels
+}  // namespace kernels
+BITLA_END_NAMESPACE
 
 #endif  // BITLA_FLAGS_AVX2

@@ -10,7 +10,8 @@
 #if BITLA_FLAGS_AVX2
 #include <immintrin.h>
 
-namespace bitla::inline v0::kernels {
+BITLA_BEGIN_NAMESPACE
+namespace kernels {
 
 template <class Arch>
 struct avx2_bit_ops {
@@ -47,5 +48,6 @@ struct avx2_bit_ops {
 template <class Arch>
 avx2_bit_ops<Arch> bit_ops_for(arch::avx2, pick);
 
-}  // namespace bitla::inline v0::kernels
+}  // namespace kernels
+BITLA_END_NAMESPACE
 #endif

@@ -6,7 +6,8 @@
 #include "../avx512bw/bit_ops.hpp"
 
 #if BITLA_FLAGS_AVX512_VPOPCNT
-namespace bitla::inline v0::kernels {
+BITLA_BEGIN_NAMESPACE
+namespace kernels {
 
 template <class Arch>
 struct avx512_vpopcnt_ops : avx512_ops<Arch> {
@@ -19,5 +20,6 @@ struct avx512_vpopcnt_ops : avx512_ops<Arch> {
 template <class Arch>
 avx512_vpopcnt_ops<Arch> bit_ops_for(arch::avx512_vpopcnt, pick);  // and its child avx512_vnni
 
-}  // namespace bitla::inline v0::kernels
+}  // namespace kernels
+BITLA_END_NAMESPACE
 #endif

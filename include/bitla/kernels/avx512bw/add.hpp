@@ -44,7 +44,8 @@
 #include "../unrolled.hpp"
 #include "reduce.hpp"
 
-namespace bitla::inline v0::kernels {
+BITLA_BEGIN_NAMESPACE
+namespace kernels {
 
 template <class Arch>
 struct Avx512Add : Avx512Reduce<Arch> {
@@ -197,13 +198,15 @@ struct Avx512AddOps {
     }
 };
 
-}  // namespace bitla::inline v0::kernels
+}  // namespace kernels
+BITLA_END_NAMESPACE
 
 #include "../add_tiles.hpp"
 #include "add_f32.hpp"
 #include "add_gemv.hpp"
 
-namespace bitla::inline v0::kernels {
+BITLA_BEGIN_NAMESPACE
+namespace kernels {
 
 template <class Arch>
 AddKernels add_family(arch::avx512bw, pick) noexcept {  // and its descendants
@@ -212,6 +215,7 @@ AddKernels add_family(arch::avx512bw, pick) noexcept {  // and its descendants
             &Avx512AddGemv<Arch>::gemv_i8, &Avx2GemvOut<Arch>::gemv_out, 8};
 }
 
-}  // namespace bitla::inline v0::kernels
+}  // namespace kernels
+BITLA_END_NAMESPACE
 
 #endif  // BITLA_FLAGS_AVX512BW

@@ -18,7 +18,8 @@
 #include "../avx2/add_ops.hpp"
 #include "../generic/add.hpp"
 
-namespace bitla::inline v0::kernels {
+BITLA_BEGIN_NAMESPACE
+namespace kernels {
 
 template <class Arch>
 struct Avx512Add;
@@ -180,6 +181,7 @@ struct Avx512AddF32 {
 
 };
 
-}  // namespace bitla::inline v0::kernels
+}  // namespace kernels
+BITLA_END_NAMESPACE
 
 #endif  // BITLA_FLAGS_AVX512BW

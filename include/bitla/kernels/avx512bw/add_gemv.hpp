@@ -17,7 +17,8 @@
 #include "../../core/add_layout.hpp"
 #include "../generic/add.hpp"
 
-namespace bitla::inline v0::kernels {
+BITLA_BEGIN_NAMESPACE
+namespace kernels {
 
 template <class Arch>
 struct Avx512Add;
@@ -305,6 +306,7 @@ struct Avx512AddGemv {
 
 };
 
-}  // namespace bitla::inline v0::kernels
+}  // namespace kernels
+BITLA_END_NAMESPACE
 
 #endif  // BITLA_FLAGS_AVX512BW

@@ -11,7 +11,8 @@
 #if BITLA_FLAGS_AVX512BW
 #include "intrinsics.hpp"
 
-namespace bitla::inline v0::kernels {
+BITLA_BEGIN_NAMESPACE
+namespace kernels {
 
 template <class Arch>
 struct avx512_ops {
@@ -54,5 +55,6 @@ struct avx512bw_bit_ops : avx512_ops<Arch> {
 template <class Arch>
 avx512bw_bit_ops<Arch> bit_ops_for(arch::avx512bw, pick);
 
-}  // namespace bitla::inline v0::kernels
+}  // namespace kernels
+BITLA_END_NAMESPACE
 #endif

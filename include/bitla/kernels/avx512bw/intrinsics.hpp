@@ -19,13 +19,15 @@
 
 #include "../../core/add_layout.hpp"  // detail::half_to_float
 
-namespace bitla::inline v0::kernels::emulated {
+BITLA_BEGIN_NAMESPACE
+namespace kernels::emulated {
 template <class T, int N, class M>
 inline void masked_copy(T* dst, const T* src, M k) noexcept {
     for (int i = 0; i < N; ++i)
         if ((k >> i) & 1) dst[i] = src[i];
 }
-}  // namespace bitla::inline v0::kernels::emulated
+}  // namespace kernels::emulated
+BITLA_END_NAMESPACE
 
 static inline __m256i bitla_emulated_mm256_maskz_loadu_epi16(__mmask16 k, const void* p) {
     alignas(32) std::int16_t v[16] = {};

@@ -19,7 +19,8 @@
 
 #include "reduce.hpp"
 
-namespace bitla::inline v0::kernels {
+BITLA_BEGIN_NAMESPACE
+namespace kernels {
 
 template <class Arch>
 struct Avx512LowRank {
@@ -50,6 +51,7 @@ void expand_for(arch::avx512bw, pick, const float* b, std::size_t ldb, std::size
     low_rank_expand<Arch>(b, ldb, n, r, t, y);
 }
 
-}  // namespace bitla::inline v0::kernels
+}  // namespace kernels
+BITLA_END_NAMESPACE
 
 #endif  // BITLA_FLAGS_AVX512BW

@@ -17,7 +17,8 @@
 
 #include <cstddef>
 
-namespace bitla::inline v0::kernels {
+BITLA_BEGIN_NAMESPACE
+namespace kernels {
 
 template <class Arch>
 struct Avx512Reduce {
@@ -81,6 +82,7 @@ private:
     }
 };
 
-}  // namespace bitla::inline v0::kernels
+}  // namespace kernels
+BITLA_END_NAMESPACE
 
 #endif  // BITLA_FLAGS_AVX512BW

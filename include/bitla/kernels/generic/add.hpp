@@ -12,7 +12,8 @@
 #include "../add_kernels.hpp"
 #include "../../core/ternary_base3.hpp"
 
-namespace bitla::inline v0::kernels {
+BITLA_BEGIN_NAMESPACE
+namespace kernels {
 
 template <class Arch>
 struct GenericAdd {
@@ -154,4 +155,5 @@ AddKernels add_family(arch::generic, pick) noexcept {
     return {&G::dot_i8, &G::dot_f32, &G::groups, 4, 4, &G::gemv_i8, &G::gemv_out};
 }
 
-}  // namespace bitla::inline v0::kernels
+}  // namespace kernels
+BITLA_END_NAMESPACE

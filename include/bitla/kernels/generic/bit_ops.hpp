@@ -8,7 +8,8 @@
 
 #include "../bit_ops.hpp"
 
-namespace bitla::inline v0::kernels {
+BITLA_BEGIN_NAMESPACE
+namespace kernels {
 
 template <class Arch>
 struct generic_bit_ops {
@@ -30,4 +31,5 @@ struct generic_bit_ops {
 template <class Arch>
 generic_bit_ops<Arch> bit_ops_for(arch::generic, pick);
 
-}  // namespace bitla::inline v0::kernels
+}  // namespace kernels
+BITLA_END_NAMESPACE

@@ -34,7 +34,8 @@
 #include "../../core/checks.hpp"
 #include "../../core/concepts.hpp"
 
-namespace bitla::inline v0::reference {
+BITLA_BEGIN_NAMESPACE
+namespace reference {
 
 namespace detail {
 
@@ -221,4 +222,5 @@ void hamming_topk(const BitView<E>& q, const BitView<F>& c, MatrixView<std::size
     }
 }
 
-}  // namespace bitla::inline v0::reference
+}  // namespace reference
+BITLA_END_NAMESPACE

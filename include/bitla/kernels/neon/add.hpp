@@ -16,7 +16,8 @@
 #include "../generic/add.hpp"
 #include "add_ops.hpp"
 
-namespace bitla::inline v0::kernels {
+BITLA_BEGIN_NAMESPACE
+namespace kernels {
 
 template <class Arch>
 AddKernels add_family(arch::neon, pick) noexcept {  // and its descendants
@@ -26,6 +27,7 @@ AddKernels add_family(arch::neon, pick) noexcept {  // and its descendants
             &AddGemv<Ops>::gemv_i8, &GenericAdd<Arch>::gemv_out};
 }
 
-}  // namespace bitla::inline v0::kernels
+}  // namespace kernels
+BITLA_END_NAMESPACE
 
 #endif  // BITLA_FLAGS_NEON

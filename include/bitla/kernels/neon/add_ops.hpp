@@ -28,7 +28,8 @@
 #include "../../core/add_layout.hpp"
 #include "../add_kernels.hpp"
 
-namespace bitla::inline v0::kernels {
+BITLA_BEGIN_NAMESPACE
+namespace kernels {
 
 template <class Arch>
 struct NeonAddOps {
@@ -177,6 +178,7 @@ struct NeonAddOps {
     }
 };
 
-}  // namespace bitla::inline v0::kernels
+}  // namespace kernels
+BITLA_END_NAMESPACE
 
 #endif  // BITLA_FLAGS_NEON

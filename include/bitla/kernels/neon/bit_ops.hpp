@@ -18,7 +18,8 @@
 #if BITLA_FLAGS_NEON
 #include <arm_neon.h>
 
-namespace bitla::inline v0::kernels {
+BITLA_BEGIN_NAMESPACE
+namespace kernels {
 
 template <class Arch>
 struct neon_bit_ops {
@@ -44,5 +45,6 @@ struct neon_bit_ops {
 template <class Arch>
 neon_bit_ops<Arch> bit_ops_for(arch::neon, pick);  // and its children neon_dotprod, neon_i8mm
 
-}  // namespace bitla::inline v0::kernels
+}  // namespace kernels
+BITLA_END_NAMESPACE
 #endif
