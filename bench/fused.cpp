@@ -125,7 +125,7 @@ public:
 
     /// evaluate(linear(x, compiled) + bias(b)): one pass over codes and metadata.
     void fused(std::size_t i) {
-        evaluate(linear(int8_rows(x_, sx_), st_.fused[i]) + bias(st_.layers[i].bias), y_.view(), &one_);
+        evaluate(linear(int8_rows(x_, sx_), st_.fused[i]) + bias(st_.layers[i].bias), y_.view(), {&one_});
         benchmark::DoNotOptimize(y_.data());
     }
     /// The same terms one after another, each its own pass.

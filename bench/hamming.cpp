@@ -5,6 +5,7 @@
 // seconds); both report pairs per second. of_limit divides bitla's pair rate by the
 // xor + popcount + add peak of its ISA level in pairs (peak MACs / 1024).
 #include <benchmark/benchmark.h>
+#include <bitla/gemm/hamming.hpp>
 #include <bitla/gemm/xnor.hpp>
 #if BITLA_BENCH_FAISS
 #include <faiss/IndexBinaryFlat.h>
@@ -55,7 +56,7 @@ void hamming_topk(benchmark::State& state, bool avx2) {
     bitla::Matrix<std::uint32_t> dist(nq, k);
     bitla::ThreadPool pool(1);
     for (auto _ : state) {
-        bitla::hamming_topk(d.query_bits, d.base_bits, index, dist, pool);
+        bitla::hamming_topk(d.query_bits, d.base_bits, index.cols, dist, index, {&pool});
         benchmark::DoNotOptimize(index.data());
         benchmark::ClobberMemory();
     }

@@ -29,7 +29,7 @@ void xnor_gemm(benchmark::State& state, std::size_t m, std::size_t n, std::size_
     bitla::Matrix<std::int32_t> y(m, n);
     bitla::ThreadPool pool(threads);
     for (auto _ : state) {
-        bitla::xnor_gemm(a, w, y, pool);
+        bitla::xnor_gemm(a, w, y, {&pool});
         benchmark::DoNotOptimize(y.data());
         benchmark::ClobberMemory();
     }

@@ -10,6 +10,7 @@
 //
 // Built with runtime dispatch: hamming_topk runs the best popcount kernel this CPU has.
 #include <bitla/bitla.hpp>
+#include <bitla/gemm/hamming.hpp>
 #include <bitla/gemm/xnor.hpp>
 
 #include <algorithm>
@@ -101,7 +102,7 @@ int main(int argc, char** argv) {
         const auto t0 = std::chrono::steady_clock::now();
         bitla::Matrix<std::size_t> nearest(n_queries, 100);
         bitla::Matrix<std::uint32_t> distance(n_queries, 100);
-        bitla::hamming_topk(query_codes, base_codes, nearest.view(), distance.view());
+        bitla::hamming_topk(query_codes, base_codes, nearest.cols(), distance.view(), nearest.view());
         const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 
         double hit = 0, hit_rerank = 0;

@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
 
     // Offline: ternary weights with one scale, packed for the add-only kernels.
     const auto t = bitla::quantize_absmean(w);
-    const auto packed = bitla::pack_add(t.values, bitla::WeightScales::per_tensor(t.gamma));
+    const auto packed = bitla::pack_add(t);  // the codes, with γ folded into the epilogue
     // Per token: int8 activations with one scale each.
     const auto q = bitla::quantize_absmax(x);
     const std::span<const float> sx(q.scale.data(), tokens);
@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
     opt.pool = &one;
     const auto t0 = std::chrono::steady_clock::now();
     int reps = 0;
-    do bitla::gemm(bitla::Int8Rows{q.values.view(), sx}, packed, y.view(), opt), ++reps;
+    do bitla::gemm(q, packed, y.view(), opt), ++reps;  // q converts to Int8Rows{values, scale}
     while (std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(100));
     const double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count() / reps;
 
@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
     double worst = 0;
     for (std::size_t m = 0; m < tokens; ++m)
         for (std::size_t j = 0; j < n; ++j) {
-            const double want = double(dots(m, j)) * t.gamma * sx[m];
+            const double want = double(dots(m, j)) * t.scale * sx[m];
             worst = std::max(worst, std::abs(y(m, j) - want) / (std::abs(want) + 1e-6));
         }
     // Check 2: how far the quantized layer is from the float layer it replaces.
@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
 
     std::printf("BitLinear %zu x %zu, %zu tokens, kernels: %s\n", n, k, tokens, std::string(bitla::name(bitla::active_isa())).c_str());
     std::printf("  weights: %.2f MiB ternary (vs %.1f MiB float), gamma = %.5f\n", double(packed.bytes()) / (1 << 20),
-                double(n * k * 4) / (1 << 20), double(t.gamma));
+                double(n * k * 4) / (1 << 20), double(t.scale));
     std::printf("  bitla forward: %.1f us  (a plain float loop: %.1f us)\n", us, float_us);
     std::printf("  integer path vs reference: max relative difference %.2g (int32 is exact; float rescale only)\n", worst);
     std::printf("  output vs the float layer: relative error %.3f (ternary + int8 quantization of random\n"

@@ -216,12 +216,12 @@ int main(int argc, char** argv) {
     using namespace bitla::expr;
     // XNOR-Net: sign bits with a per-row scale alpha = mean|w|.
     const auto s1 = bitla::quantize_sign(m.w1), s2 = bitla::quantize_sign(m.w2);
-    row("sign-binary (1 bit, row alpha)", m, test_set, packed(s1.bits) * row_scale(s1.alpha),
-        packed(s2.bits) * row_scale(s2.alpha));
+    row("sign-binary (1 bit, row alpha)", m, test_set, packed(s1.values) * row_scale(s1.scale),
+        packed(s2.values) * row_scale(s2.scale));
     // BitNet b1.58: ternary {-1, 0, 1} with gamma = mean|W|.
     const auto t1 = bitla::quantize_absmean(m.w1), t2 = bitla::quantize_absmean(m.w2);
-    row("absmean ternary (1.58 bit)", m, test_set, packed(t1.values) * tensor_scale(t1.gamma),
-        packed(t2.values) * tensor_scale(t2.gamma));
+    row("absmean ternary (1.58 bit)", m, test_set, packed(t1.values) * tensor_scale(t1.scale),
+        packed(t2.values) * tensor_scale(t2.scale));
     // HQQ: (Wq - z)·s per group of 16 along K, optionally plus a rank-r correction B·A.
     const auto hqq = [&](const Matrix<float>& w, float bits, bitla::HqqMode mode) {
         bitla::HqqOptions o;
@@ -231,7 +231,7 @@ int main(int argc, char** argv) {
         return bitla::quantize_hqq(w, o);
     };
     const auto term = [](const bitla::HqqQuantized& q) {
-        return packed(q.wq) * group_scale(q.scale, q.group_size) + group_zero_point(q.zero, q.scale, q.group_size);
+        return packed(q.values) * group_scale(q.scale, q.group_size) + group_zero_point(q.zero, q.scale, q.group_size);
     };
     const auto h1 = hqq(m.w1, 1, bitla::HqqMode::faithful), h2 = hqq(m.w2, 1, bitla::HqqMode::faithful);
     row("HQQ 1-bit g16", m, test_set, term(h1), term(h2));

@@ -32,24 +32,24 @@ int main() {
     const float sx = q.scale(0, 0);
 
     // 2. Pack once, offline: the kernels' layout, with γ folded into the epilogue.
-    const bitla::AddWeights packed = bitla::pack_add(t.values, bitla::WeightScales::per_tensor(t.gamma));
+    const bitla::AddWeights packed = bitla::pack_add(t);
 
     // 3. The GEMV: int8 times ternary summed exactly in int32, then scaled by sx · γ.
     bitla::Matrix<float> y(1, n);
-    bitla::gemv(q.values.row(0), sx, packed, y.row(0));
+    bitla::gemv(bitla::Int8Vector{q.values.row(0), sx}, packed, y.row(0));
 
     // Check: the reference product of the same codes (plain C++, exact int32), scaled the same.
     bitla::Matrix<std::int32_t> dots(1, n);
     bitla::reference::gemm(q.values, t.values, dots);
     double worst = 0;
     for (std::size_t j = 0; j < n; ++j) {
-        const double want = double(dots(0, j)) * double(t.gamma) * double(sx);
+        const double want = double(dots(0, j)) * double(t.scale) * double(sx);
         worst = std::max(worst, std::abs(double(y(0, j)) - want) / (std::abs(want) + 1e-6));
     }
 
     std::printf("kernels: %s\n", std::string(bitla::name(bitla::active_isa())).c_str());
     std::printf("W %zu x %zu: %.0f KiB packed (%.0f KiB as float), gamma = %.5f; x scale = %.5f\n", n, k,
-                double(packed.bytes()) / 1024, double(n * k * sizeof(float)) / 1024, double(t.gamma), double(sx));
+                double(packed.bytes()) / 1024, double(n * k * sizeof(float)) / 1024, double(t.scale), double(sx));
     std::printf("y[0..3] = %.4f %.4f %.4f %.4f\n", double(y(0, 0)), double(y(0, 1)), double(y(0, 2)), double(y(0, 3)));
     std::printf("largest relative difference from the reference: %.2g (%s)\n", worst, worst < 1e-5 ? "ok" : "MISMATCH");
     return worst < 1e-5 ? 0 : 1;

@@ -64,7 +64,7 @@ int main(int argc, char** argv) {
     opt.mode = bitla::HqqMode::improved;  // bitla's least-squares grid; HqqMode::faithful reproduces HQQ
     const auto fit = bitla::hqq_low_rank(w, opt, 16, 0);
     const auto& q = fit.quantized;
-    const auto base = packed(q.wq) * group_scale(q.scale, 64) + group_zero_point(q.zero, q.scale, 64);
+    const auto base = packed(q.values) * group_scale(q.scale, 64) + group_zero_point(q.zero, q.scale, 64);
 
     std::printf("HQQ 2-bit g64 layer %zu x %zu, kernels: %s\n", n, k, std::string(bitla::name(bitla::active_isa())).c_str());
     std::printf("%-22s %12s %14s %12s %10s\n", "weights", "MiB read", "rel. W error", "rel. y error", "us / call");

@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
         bitla::ScopedIsaLimit limit(i);
         const auto t0 = std::chrono::steady_clock::now();
         int reps = 0;
-        do bitla::xnor_gemm(a, w, y.view(), one), ++reps;
+        do bitla::xnor_gemm(a, w, y.view(), {&one}), ++reps;
         while (std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(50));
         const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / reps;
         bool same = true;

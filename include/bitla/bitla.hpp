@@ -5,6 +5,7 @@
 // like nn.Linear.weight), activations X are M x K, products are Y = X . W^T (M x N).
 #pragma once
 
+#include "arch/dispatch.hpp"
 #include "core/aligned_buffer.hpp"
 #include "core/bit_packed.hpp"
 #include "core/bit_planes.hpp"
@@ -13,6 +14,12 @@
 #include "core/encodings.hpp"
 #include "core/error.hpp"
 #include "core/matrix.hpp"
+#include "core/scaled_rows.hpp"
 #include "core/ternary_packed.hpp"
+#include "expr/expr.hpp"
+#include "gemm/add.hpp"
+#include "gemm/hamming.hpp"
+#include "gemm/thread_pool.hpp"
+#include "gemm/xnor.hpp"
 #include "kernels/generic/reference.hpp"
 #include "quant/quant.hpp"

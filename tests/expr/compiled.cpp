@@ -105,7 +105,7 @@ TEST_CASE("one int8 row with low rank fused into the GEMV pass matches the gener
             ScopedIsaLimit limit(i);
             INFO("isa " << name(i) << " threads " << pool.size());
             Matrix<float> y(1, n);
-            evaluate(linear(int8_rows(xq, sx), layer) + bias(b), y.view(), &pool);
+            evaluate(linear(int8_rows(xq, sx), layer) + bias(b), y.view(), {&pool});
             check_close(y, want, xf, w_abs, r + 1);
         }
 }

@@ -227,7 +227,7 @@ TEST_CASE("GEMV rows kernel: M = 1 is bit-exact for every row tile and K edge", 
                         AddOptions opt;
                         opt.pool = &pool;
                         const auto a = prepare(Int8Rows{x, {}}, c.packed);
-                        parallel_for(n, 1, [&](std::size_t b, std::size_t e) { gemm_rows(a, c.packed, y.view(), b, e, opt); }, pool);
+                        parallel_for(n, 1, [&](std::size_t b, std::size_t e) { gemm_block(a, c.packed, y.view(), OutputBlock::columns(b, e), opt); }, pool);
                         bool ok = true;
                         for (std::size_t j = 0; j < 19; ++j) ok = ok && y(0, j) == (j < n ? c.ref(0, j) : -7);
                         REQUIRE(ok);
@@ -490,7 +490,7 @@ TEST_CASE("int8 GEMV (M = 1) applies row scales, zero terms and bias in every co
                 std::vector<float> y(n, -7.0f);
                 AddOptions opt;
                 if (has_bias) opt.bias = bias;
-                gemv(x.row(0), xscale, c.packed, std::span<float>(y), opt);
+                gemv(bitla::Int8Vector{x.row(0), xscale}, c.packed, std::span<float>(y), opt);
                 bool ok = true;
                 for (std::size_t b = 0; b < n; ++b) {
                     const double v = (has_rs ? rs[b] : 1.0) * c.ref(0, b) + (has_rz ? rz[b] : 0.0) * xs;
@@ -502,7 +502,7 @@ TEST_CASE("int8 GEMV (M = 1) applies row scales, zero terms and bias in every co
                     ThreadPool pool(threads);
                     opt.pool = &pool;
                     std::vector<float> yt(n, -7.0f);
-                    gemv(x.row(0), xscale, c.packed, std::span<float>(yt), opt);
+                    gemv(bitla::Int8Vector{x.row(0), xscale}, c.packed, std::span<float>(yt), opt);
                     INFO("threads " << threads);
                     REQUIRE(yt == y);
                 }
@@ -511,8 +511,8 @@ TEST_CASE("int8 GEMV (M = 1) applies row scales, zero terms and bias in every co
                 const MatrixView<float> yv(yr.data(), 1, n, n);
                 const std::vector<float> xsv{xscale};
                 const AddActivations as = prepare(Int8Rows{MatrixView<const std::int8_t>(x.row(0)), xsv}, c.packed);
-                gemm_rows(as, c.packed, yv, 0, 517, opt);
-                gemm_rows(as, c.packed, yv, 517, n, opt);
+                gemm_block(as, c.packed, yv, OutputBlock::columns(0, 517), opt);
+                gemm_block(as, c.packed, yv, OutputBlock::columns(517, n), opt);
                 REQUIRE(yr == y);
             }
         }
@@ -563,19 +563,20 @@ TEST_CASE("float products with grouped scales and the HQQ zero fold", "[add][flo
             }
 }
 
-TEST_CASE("gemm_rows computes one range in the caller's thread", "[add][rows]") {
+TEST_CASE("gemm_block computes whole columns in the caller's thread", "[add][rows]") {
     const std::size_t k = 300, m = 2, n = 11;
     const auto x = random_ints<std::int8_t>(m, k, -128, 127);
     const Case c = make_case(Fmt::tern_code2, n, k, x);
     const auto a = prepare(Int8Rows{x, {}}, c.packed);
     Matrix<std::int32_t> y(m, n);
-    gemm_rows(a, c.packed, y.view(), 0, 5);
-    gemm_rows(a, c.packed, y.view(), 5, 11);
+    gemm_block(a, c.packed, y.view(), OutputBlock::columns(0, 5));
+    gemm_block(a, c.packed, y.view(), OutputBlock::columns(5, 11));
     REQUIRE(equal(y, c.ref));
-    REQUIRE_THROWS_AS(gemm_rows(a, c.packed, y.view(), 5, 12), error);
+    REQUIRE(arg([&] { gemm_block(a, c.packed, y.view(), OutputBlock::columns(5, 12)); }) == "block");
+    REQUIRE(arg([&] { gemm_block(a, c.packed, y.view(), OutputBlock{0, 1, 0, 5}); }) == "block");  // not all rows
 }
 
-TEST_CASE("gemm_rows rejects activations prepared for other weights, and y aliasing its inputs", "[add][rows][errors]") {
+TEST_CASE("gemm_block rejects activations prepared for other weights, and y aliasing its inputs", "[add][rows][errors]") {
     // Prepared for an ungrouped layout then run on HQQ g16 weights of the same K (null group
     // sums), for a larger K (reads past the activations), for a smaller K (wrong sums): each
     // is an error naming `a`, with y untouched. y over the weights' storage, the bias or a
@@ -596,31 +597,31 @@ TEST_CASE("gemm_rows rejects activations prepared for other weights, and y alias
     Matrix<std::int32_t> yi(1, n);
     for (auto& v : yf.flat()) v = 7;
     for (auto& v : yi.flat()) v = 7;
-    REQUIRE(arg([&] { gemm_rows(a, g16, yf.view(), 0, n); }) == "a");
-    REQUIRE(arg([&] { gemm_rows(ag, plain, yf.view(), 0, n); }) == "a");
-    REQUIRE(arg([&] { gemm_rows(a, larger, yi.view(), 0, n); }) == "a");
-    REQUIRE(arg([&] { gemm_rows(a, smaller, yi.view(), 0, n); }) == "a");
-    REQUIRE(arg([&] { gemm_rows(AddActivations{}, plain, yi.view(), 0, n); }) == "a");
+    REQUIRE(arg([&] { gemm_block(a, g16, yf.view(), OutputBlock::columns(0, n)); }) == "a");
+    REQUIRE(arg([&] { gemm_block(ag, plain, yf.view(), OutputBlock::columns(0, n)); }) == "a");
+    REQUIRE(arg([&] { gemm_block(a, larger, yi.view(), OutputBlock::columns(0, n)); }) == "a");
+    REQUIRE(arg([&] { gemm_block(a, smaller, yi.view(), OutputBlock::columns(0, n)); }) == "a");
+    REQUIRE(arg([&] { gemm_block(AddActivations{}, plain, yi.view(), OutputBlock::columns(0, n)); }) == "a");
     for (auto v : yf.flat()) REQUIRE(v == 7);
     for (auto v : yi.flat()) REQUIRE(v == 7);
-    REQUIRE_NOTHROW(gemm_rows(ag, g16, yf.view(), 0, n));  // the matching pair still runs
+    REQUIRE_NOTHROW(gemm_block(ag, g16, yf.view(), OutputBlock::columns(0, n)));  // the matching pair still runs
 
     // y over the packed weights (an int32 view of their first bytes): rejected, w unchanged.
     std::vector<std::uint8_t> before(plain.data(), plain.data() + 64);
     auto* wbytes = const_cast<std::uint8_t*>(plain.data());
-    REQUIRE(arg([&] { gemm_rows(a, plain, MatrixView<std::int32_t>(reinterpret_cast<std::int32_t*>(wbytes), 1, n), 0, n); }) ==
+    REQUIRE(arg([&] { gemm_block(a, plain, MatrixView<std::int32_t>(reinterpret_cast<std::int32_t*>(wbytes), 1, n), OutputBlock::columns(0, n)); }) ==
             "y");
     REQUIRE(std::equal(before.begin(), before.end(), plain.data()));
     std::vector<float> bias(n, 1.0f);
     AddOptions with_bias;
     with_bias.bias = bias;
-    REQUIRE(arg([&] { gemm_rows(ag, g16, MatrixView<float>(bias.data(), 1, n), 0, n, with_bias); }) == "y");
+    REQUIRE(arg([&] { gemm_block(ag, g16, MatrixView<float>(bias.data(), 1, n), OutputBlock::columns(0, n), with_bias); }) == "y");
     Matrix<float> b(n, 2);
     std::vector<float> t(2, 1.0f);
     const RowTerm term{b, t};
     AddOptions with_term;
     with_term.row_terms = {&term, 1};
-    REQUIRE(arg([&] { gemm_rows(ag, g16, MatrixView<float>(b.data(), 1, n), 0, n, with_term); }) == "y");
+    REQUIRE(arg([&] { gemm_block(ag, g16, MatrixView<float>(b.data(), 1, n), OutputBlock::columns(0, n), with_term); }) == "y");
     for (auto v : bias) REQUIRE(v == 1.0f);
 }
 
@@ -671,21 +672,21 @@ TEST_CASE("prepare into kept activations matches a fresh prepare across shapes a
         Matrix<float> want(st.m, n), got(st.m, n);
         if (st.float_x) {
             prepare(MatrixView<const float>(xf), c.packed, kept);
-            gemm_rows(prepare(MatrixView<const float>(xf), c.packed), c.packed, want.view(), 0, n);
+            gemm_block(prepare(MatrixView<const float>(xf), c.packed), c.packed, want.view(), OutputBlock::columns(0, n));
         } else {
             prepare(Int8Rows{x, xs}, c.packed, kept);
-            gemm_rows(prepare(Int8Rows{x, xs}, c.packed), c.packed, want.view(), 0, n);
+            gemm_block(prepare(Int8Rows{x, xs}, c.packed), c.packed, want.view(), OutputBlock::columns(0, n));
         }
         REQUIRE(kept.rows() == st.m);
         REQUIRE(kept.is_int8() == !st.float_x);
-        gemm_rows(kept, c.packed, got.view(), 0, n);
+        gemm_block(kept, c.packed, got.view(), OutputBlock::columns(0, n));
         bool same = true;
         for (std::size_t i = 0; i < want.flat().size(); ++i) same = same && got.flat()[i] == want.flat()[i];
         REQUIRE(same);
         // An argument error leaves the kept activations as they were.
         const auto bad = random_ints<std::int8_t>(1, st.k + 8, -128, 127);
         REQUIRE_THROWS_AS(prepare(Int8Rows{bad, {}}, c.packed, kept), error);
-        gemm_rows(kept, c.packed, got.view(), 0, n);
+        gemm_block(kept, c.packed, got.view(), OutputBlock::columns(0, n));
         for (std::size_t i = 0; i < want.flat().size(); ++i) same = same && got.flat()[i] == want.flat()[i];
         REQUIRE(same);
     }
@@ -718,8 +719,8 @@ TEST_CASE("row ranges that start and end inside an 8-row panel", "[add][rows][pa
                 Matrix<std::int32_t> y(m, n);
                 Matrix<float> yg(m, n);
                 for (std::size_t r = 0; r + 1 < std::size(cuts); ++r) {
-                    gemm_rows(a, c.packed, y.view(), cuts[r], cuts[r + 1]);
-                    gemm_rows(ag, g.packed, yg.view(), cuts[r], cuts[r + 1]);
+                    gemm_block(a, c.packed, y.view(), OutputBlock::columns(cuts[r], cuts[r + 1]));
+                    gemm_block(ag, g.packed, yg.view(), OutputBlock::columns(cuts[r], cuts[r + 1]));
                 }
                 REQUIRE(equal(y, c.ref));
                 bool same = true;
@@ -765,7 +766,7 @@ TEST_CASE("invalid inputs are rejected before y is written", "[add][errors]") {
     AddOptions with_bias;
     with_bias.bias = bias;
     REQUIRE(arg([&] { gemm(Int8Rows{x, {}}, plain, yf, with_bias); }) == "bias");
-    REQUIRE(arg([&] { gemm(Int8Rows{x, xs}, plain, yf); }) == "x_scale");
+    REQUIRE(arg([&] { gemm(Int8Rows{x, xs}, plain, yf); }) == "x");
     Matrix<float> xf(2, k);
     xf(1, 3) = INFINITY;
     REQUIRE(arg([&] { gemm(MatrixView<const float>(xf), plain, yf); }) == "x");

@@ -1,5 +1,6 @@
 // The binary GEMM / GEMV and Hamming drivers on every ISA this host runs, against
 // bitla::reference bit for bit, at the edge shapes; thread-count independence; bad input.
+#include <bitla/gemm/hamming.hpp>
 #include <bitla/gemm/xnor.hpp>
 #include <bitla/kernels/generic/reference.hpp>
 
@@ -45,19 +46,19 @@ TEST_CASE("xnor_gemm matches the reference on every ISA at the edge shapes", "[g
                     const auto a = random_bits(m, k), w = random_bits(n, k);
                     Matrix<std::int32_t> want(m, n), got(m, n);
                     reference::xnor_gemm(a, w, want);
-                    xnor_gemm(a, w, got, one);
+                    xnor_gemm(a, w, got, {&one});
                     REQUIRE(same(want, got));
 
                     const auto sa = random_floats(1, m), sw = random_floats(1, n);
                     Matrix<float> fwant(m, n), fgot(m, n);
-                    reference::xnor_gemm(a, w, fwant, sa.flat(), sw.flat());
-                    xnor_gemm(a, w, fgot, sa.flat(), sw.flat(), one);
+                    reference::xnor_gemm(SignRows{a, sa.flat()}, SignRows{w, sw.flat()}, fwant);
+                    xnor_gemm(SignRows{a, sa.flat()}, SignRows{w, sw.flat()}, fgot, {&one});
                     REQUIRE(same(fwant, fgot));
-                    reference::xnor_gemm(a, w, fwant, {}, sw.flat());
-                    xnor_gemm(a, w, fgot, {}, sw.flat(), one);
+                    reference::xnor_gemm(SignRows{a}, SignRows{w, sw.flat()}, fwant);
+                    xnor_gemm(SignRows{a}, SignRows{w, sw.flat()}, fgot, {&one});
                     REQUIRE(same(fwant, fgot));
-                    reference::xnor_gemm(a, w, fwant, sa.flat(), {});
-                    xnor_gemm(a, w, fgot, sa.flat(), {}, one);
+                    reference::xnor_gemm(SignRows{a, sa.flat()}, SignRows{w}, fwant);
+                    xnor_gemm(SignRows{a, sa.flat()}, SignRows{w}, fgot, {&one});
                     REQUIRE(same(fwant, fgot));
                 }
     }
@@ -77,8 +78,8 @@ TEST_CASE("xnor_gemv matches the reference on every ISA", "[gemm][xnor]") {
                 const auto sw = random_floats(1, n);
                 Matrix<float> fwant(1, n), fgot(1, n);
                 const float sa[1] = {0.375f};
-                reference::xnor_gemm(a, w, fwant.view(), std::span<const float>(sa), sw.flat());
-                xnor_gemv(a, w, fgot.row(0), sa[0], sw.flat());
+                reference::xnor_gemm(SignRows{a, std::span<const float>(sa)}, SignRows{w, sw.flat()}, fwant.view());
+                xnor_gemv(SignRows{a, std::span<const float>(&sa[0], 1)}, SignRows{w, sw.flat()}, fgot.row(0));
                 REQUIRE(same(fwant, fgot));
             }
     }
@@ -106,8 +107,8 @@ TEST_CASE("Hamming distances and top-k match the reference on every ISA", "[gemm
                     for (std::size_t k : {std::size_t{1}, std::min<std::size_t>(nb, 10), nb}) {
                         Matrix<std::size_t> iwant(nq, k), igot(nq, k);
                         Matrix<std::uint32_t> kwant(nq, k), kgot(nq, k);
-                        reference::hamming_topk(q.view(), codes.view(), iwant, kwant);
-                        hamming_topk(q, codes, igot, kgot);
+                        reference::hamming_topk(q.view(), codes.view(), iwant.cols(), kwant, iwant);
+                        hamming_topk(q, codes, igot.cols(), kgot, igot);
                         REQUIRE(same(iwant, igot));
                         REQUIRE(same(kwant, kgot));
                     }
@@ -121,21 +122,21 @@ TEST_CASE("results do not depend on the thread count or the block split", "[gemm
     Matrix<std::int32_t> want(77, 133);
     Matrix<float> fwant(77, 133);
     reference::xnor_gemm(a, w, want);
-    reference::xnor_gemm(a, w, fwant, sa.flat(), sw.flat());
+    reference::xnor_gemm(SignRows{a, sa.flat()}, SignRows{w, sw.flat()}, fwant);
     for (unsigned threads : {1u, 2u, 3u, 5u}) {
         INFO("threads " << threads);
         ThreadPool pool(threads);
         Matrix<std::int32_t> got(77, 133);
         Matrix<float> fgot(77, 133);
-        xnor_gemm(a, w, got, pool);
-        xnor_gemm(a, w, fgot, sa.flat(), sw.flat(), pool);
+        xnor_gemm(a, w, got, {&pool});
+        xnor_gemm(SignRows{a, sa.flat()}, SignRows{w, sw.flat()}, fgot, {&pool});
         REQUIRE(same(want, got));
         REQUIRE(same(fwant, fgot));
         Matrix<std::size_t> idx(77, 10), idx1(77, 10);
         Matrix<std::uint32_t> dist(77, 10), dist1(77, 10);
-        hamming_topk(a, w, idx, dist, pool);
+        hamming_topk(a, w, idx.cols(), dist, idx, {&pool});
         ThreadPool one(1);
-        hamming_topk(a, w, idx1, dist1, one);
+        hamming_topk(a, w, idx1.cols(), dist1, idx1, {&one});
         REQUIRE(same(idx, idx1));
         REQUIRE(same(dist, dist1));
     }
@@ -147,7 +148,7 @@ TEST_CASE("results do not depend on the thread count or the block split", "[gemm
             const std::size_t r1 = r == 77 ? 77 : (r == 0 ? 5 : (r == 5 ? 40 : 77));
             const std::size_t c1 = c == 133 ? 133 : (c == 0 ? 3 : (c == 3 ? 100 : 133));
             xnor_gemm_block(a, w, got.view(), OutputBlock{r, r1, c, c1});
-            xnor_gemm_block(a, w, fgot.view(), sa.flat(), sw.flat(), OutputBlock{r, r1, c, c1});
+            xnor_gemm_block(SignRows{a, sa.flat()}, SignRows{w, sw.flat()}, fgot.view(), OutputBlock{r, r1, c, c1});
         }
     REQUIRE(same(want, got));
     REQUIRE(same(fwant, fgot));
@@ -158,9 +159,9 @@ TEST_CASE("results do not depend on the thread count or the block split", "[gemm
     REQUIRE(same(d, dref));
     Matrix<std::size_t> idx(77, 4), iref(77, 4);
     Matrix<std::uint32_t> dist(77, 4), kref(77, 4);
-    reference::hamming_topk(a.view(), w.view(), iref, kref);
-    hamming_topk_rows(a, w, idx, dist, 0, 33);
-    hamming_topk_rows(a, w, idx, dist, 33, 77);
+    reference::hamming_topk(a.view(), w.view(), iref.cols(), kref, iref);
+    hamming_topk_block(a, w, idx.cols(), dist, idx, bitla::OutputBlock::rows(0, 33));
+    hamming_topk_block(a, w, idx.cols(), dist, idx, bitla::OutputBlock::rows(33, 77));
     REQUIRE(same(idx, iref));
     REQUIRE(same(dist, kref));
 }
@@ -196,8 +197,8 @@ TEST_CASE("bad input to the xnor and Hamming entries names the argument", "[gemm
     REQUIRE(arg([&] { hamming_distances(a, w, d_bad.view()); }) == "d");
     REQUIRE(arg([&] { xnor_gemm(none, random_bits(5, 0), y); }) == "a");
     REQUIRE(arg([&] { xnor_gemm(a, w, small); }) == "y");
-    REQUIRE(arg([&] { xnor_gemm(a, w, fy, bad.flat(), sw.flat()); }) == "a_scale");
-    REQUIRE(arg([&] { xnor_gemm(a, w, fy, sa.flat(), bad.flat()); }) == "w_scale");
+    REQUIRE(arg([&] { xnor_gemm(SignRows{a, bad.flat()}, SignRows{w, sw.flat()}, fy); }) == "a");
+    REQUIRE(arg([&] { xnor_gemm(SignRows{a, sa.flat()}, SignRows{w, bad.flat()}, fy); }) == "w");
     REQUIRE(arg([&] { xnor_gemm_block(a, w, y.view(), OutputBlock{0, 5, 0, 5}); }) == "block");
     REQUIRE(arg([&] { xnor_gemm_block(a, w, y.view(), OutputBlock{2, 1, 0, 5}); }) == "block");
     REQUIRE(arg([&] { xnor_gemv(a, w, y.row(0)); }) == "a");
@@ -207,23 +208,25 @@ TEST_CASE("bad input to the xnor and Hamming entries names the argument", "[gemm
     // A float output aliasing a scale.
     Matrix<float> big(1, 20);
     MatrixView<float> over_scale(big.data(), 4, 5);
-    REQUIRE(arg([&] { xnor_gemm(a, w, over_scale, std::span<const float>(big.data() + 3, 4), sw.flat()); }) ==
+    REQUIRE(arg([&] { xnor_gemm(SignRows{a, std::span<const float>(big.data() + 3, 4)}, SignRows{w, sw.flat()}, over_scale); }) ==
             "y");
 
     Matrix<std::size_t> idx(4, 3);
     Matrix<std::uint32_t> dist(4, 3), d(4, 5);
     REQUIRE(arg([&] { hamming_distances(a, w99, d); }) == "codes");
     REQUIRE(arg([&] { hamming_distances(none, none, d); }) == "queries");
-    REQUIRE(arg([&] { hamming_topk(a, w99, idx, dist); }) == "codes");
+    REQUIRE(arg([&] { hamming_topk(a, w99, idx.cols(), dist, idx); }) == "codes");
     Matrix<std::size_t> idx6(4, 6), idx0(4, 0), idx3(3, 3);
     Matrix<std::uint32_t> dist6(4, 6), dist0(4, 0);
-    REQUIRE(arg([&] { hamming_topk(a, w, idx6, dist6); }) == "index");  // k > nb
-    REQUIRE(arg([&] { hamming_topk(a, w, idx0, dist0); }) == "index");  // k = 0
-    REQUIRE(arg([&] { hamming_topk(a, w, idx3, dist); }) == "index");
-    REQUIRE(arg([&] { hamming_topk(a, w, idx, d); }) == "dist");
+    REQUIRE(arg([&] { hamming_topk(a, w, 6, dist6, idx6); }) == "k");  // k > nb
+    REQUIRE(arg([&] { hamming_topk(a, w, 0, dist0, idx0); }) == "k");  // k = 0
+    REQUIRE(arg([&] { hamming_topk(a, w, 3, dist, idx3); }) == "labels");  // 3 rows for 4 queries
+    REQUIRE(arg([&] { hamming_topk(a, w, 3, dist, idx6); }) == "labels");  // 6 columns for k = 3
+    REQUIRE(arg([&] { hamming_topk(a, w, 3, d, idx); }) == "distances");
     MatrixView<std::uint32_t> dist_over_idx(reinterpret_cast<std::uint32_t*>(idx.data()), 4, 3);
-    REQUIRE(arg([&] { hamming_topk(a, w, idx, dist_over_idx); }) == "dist");
-    REQUIRE(arg([&] { hamming_topk_rows(a, w, idx, dist, 3, 5); }) == "q_end");
+    REQUIRE(arg([&] { hamming_topk(a, w, 3, dist_over_idx, idx); }) == "distances");
+    REQUIRE(arg([&] { hamming_topk_block(a, w, 3, dist, idx, OutputBlock::rows(3, 5)); }) == "block");
+    REQUIRE(arg([&] { hamming_topk_block(a, w, 3, dist, idx, OutputBlock{0, 4, 0, 2}); }) == "block");
     // Empty outputs are fine: nothing to compute.
     Matrix<std::int32_t> empty(0, 5);
     xnor_gemm(random_bits(0, 100), w, empty);

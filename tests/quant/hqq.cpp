@@ -28,7 +28,7 @@ Matrix<float> one_row(std::initializer_list<float> v) {
 /// always evaluated: the fast paths of the library must give the same answer.
 struct PlainHqq {
     std::vector<float> qscale, zero, errors;
-    std::vector<int> wq;  // flat order
+    std::vector<int> values;  // flat order
 };
 
 PlainHqq plain_hqq(const Matrix<float>& w, float nbits, std::size_t gs, int axis, bool round_zero, int iters,
@@ -78,9 +78,9 @@ PlainHqq plain_hqq(const Matrix<float>& w, float nbits, std::size_t gs, int axis
         if (e < best) best = e;
         else break;
     }
-    h.wq.resize(size);
+    h.values.resize(size);
     for (std::size_t g = 0; g < groups; ++g)
-        for (std::size_t t = 0; t < gs; ++t) h.wq[at(g, t)] = int(quant(w.flat()[at(g, t)], g));
+        for (std::size_t t = 0; t < gs; ++t) h.values[at(g, t)] = int(quant(w.flat()[at(g, t)], g));
     return h;
 }
 
@@ -100,7 +100,7 @@ TEST_CASE("hqq: hand-computed 1-bit case keeps the zero of the stopping iteratio
     CHECK(q.errors[1] == Approx(0.009375).epsilon(1e-5));
     CHECK(q.scale(0, 0) == Approx(0.1).epsilon(1e-6));
     CHECK(q.zero(0, 0) == Approx(-0.075).epsilon(1e-5));
-    for (std::size_t c = 0; c < 8; ++c) CHECK(q.wq.at(0, c) == (c < 4 ? 0 : 1));
+    for (std::size_t c = 0; c < 8; ++c) CHECK(q.values.at(0, c) == (c < 4 ? 0 : 1));
     CHECK(q.dequantize()(0, 0) == Approx(0.0075).epsilon(1e-5));
 }
 
@@ -124,7 +124,7 @@ TEST_CASE("hqq: hand-computed 2-bit initial scale and zero", "[quant][hqq]") {
     CHECK(q.scale(0, 0) == 0.25f);
     CHECK(q.zero(0, 0) == 1.0f);
     const int expected[8] = {0, 1, 2, 3, 2, 0, 2, 0};
-    for (std::size_t c = 0; c < 8; ++c) CHECK(q.wq.at(0, c) == expected[c]);
+    for (std::size_t c = 0; c < 8; ++c) CHECK(q.values.at(0, c) == expected[c]);
     CHECK(q.errors.empty());
 }
 
@@ -165,7 +165,7 @@ TEST_CASE("hqq: invariants of the optimizer on random matrices", "[quant][hqq]")
             const auto init = bitla::quantize_hqq(w, {.nbits = nbits, .group_size = 32, .optimize = false});
             const int L = q.max_level();
             CHECK(L == (nbits == 1.58f ? 2 : int(std::exp2(nbits)) - 1));
-            CHECK(q.wq.bits() == (nbits == 1.58f ? 2 : int(nbits)));
+            CHECK(q.values.bits() == (nbits == 1.58f ? 2 : int(nbits)));
             // The scale never changes: stored scale = 1 / (L / (max - min)).
             for (std::size_t r = 0; r < 16; ++r)
                 for (std::size_t g = 0; g < 8; ++g) {
@@ -182,7 +182,7 @@ TEST_CASE("hqq: invariants of the optimizer on random matrices", "[quant][hqq]")
                 }
             // Codes in range; the error falls strictly until the stop, which did not fall.
             for (std::size_t r = 0; r < 16; ++r)
-                for (std::size_t c = 0; c < 256; ++c) CHECK((q.wq.at(r, c) >= 0 && q.wq.at(r, c) <= L));
+                for (std::size_t c = 0; c < 256; ++c) CHECK((q.values.at(r, c) >= 0 && q.values.at(r, c) <= L));
             REQUIRE(!q.errors.empty());
             CHECK(q.errors.size() <= 20);
             for (std::size_t i = 1; i + 1 < q.errors.size(); ++i) CHECK(q.errors[i] < q.errors[i - 1]);
@@ -206,8 +206,8 @@ TEST_CASE("hqq: matches a plain transcription of the algorithm", "[quant][hqq]")
                     CHECK(q.scale.flat()[g] == 1.0f / ref.qscale[g]);
                 }
                 std::size_t mismatches = 0;
-                for (std::size_t f = 0; f < ref.wq.size(); ++f) mismatches += q.wq.at(f / 128, f % 128) != ref.wq[f];
-                CHECK(mismatches <= ref.wq.size() / 1000);  // rounding ties only
+                for (std::size_t f = 0; f < ref.values.size(); ++f) mismatches += q.values.at(f / 128, f % 128) != ref.values[f];
+                CHECK(mismatches <= ref.values.size() / 1000);  // rounding ties only
             }
 }
 
@@ -223,7 +223,7 @@ TEST_CASE("hqq: axis 0 groups every (R*C/G)-th flat element", "[quant][hqq]") {
         CHECK(q.zero(0, j) == Approx(-double(j) * 7 / 0.07).epsilon(1e-3));
     }
     // every element lands on its own level t: W = (t - zero) * scale exactly enough
-    for (std::size_t f = 0; f < 128; ++f) CHECK(q.wq.at(f / 8, f % 8) == int(f / 16));
+    for (std::size_t f = 0; f < 128; ++f) CHECK(q.values.at(f / 8, f % 8) == int(f / 16));
     CHECK(q.group_of(3, 5) == std::pair<std::size_t, std::size_t>{0, (3 * 8 + 5) % 16});
     const auto d = q.dequantize();
     for (std::size_t f = 0; f < 128; ++f) CHECK(d.flat()[f] == Approx(w.flat()[f]).margin(1e-3));
@@ -292,8 +292,8 @@ TEST_CASE("hqq: a float matrix read in place and a strided view or double copy a
         for (float nbits : {1.0f, 2.0f, 4.0f}) {
             const HqqOptions o{.nbits = nbits, .group_size = 32, .mode = mode};
             const auto a = bitla::quantize_hqq(w, o), b = bitla::quantize_hqq(strided, o), c = bitla::quantize_hqq(wd, o);
-            CHECK(a.wq == b.wq);
-            CHECK(a.wq == c.wq);
+            CHECK(a.values == b.values);
+            CHECK(a.values == c.values);
             CHECK(a.scale.flat()[5] == b.scale.flat()[5]);
             for (std::size_t g = 0; g < a.groups(); ++g) {
                 CHECK(a.scale.flat()[g] == b.scale.flat()[g]);

@@ -55,7 +55,7 @@ TEST_CASE("hqq improved: a group's fit does not depend on the groups fitted besi
             INFO("nbits " << nbits << " group " << g);
             CHECK(q.scale(0, 0) == all.scale(0, g));
             CHECK(q.zero(0, 0) == all.zero(0, g));
-            for (std::size_t t = 0; t < gs; ++t) CHECK(q.wq.at(0, t) == all.wq.at(0, g * gs + t));
+            for (std::size_t t = 0; t < gs; ++t) CHECK(q.values.at(0, t) == all.values.at(0, g * gs + t));
             CHECK(std::isfinite(q.scale(0, 0)));
             CHECK(std::isfinite(q.zero(0, 0)));
             CHECK(q.scale(0, 0) > 0);
@@ -106,7 +106,7 @@ TEST_CASE("hqq improved: never worse than faithful and codes in range", "[quant]
             const auto qf = bitla::quantize_hqq(w, f);
             CHECK(bitla_test::relative_error(w, qi.dequantize()) <= bitla_test::relative_error(w, qf.dequantize()));
             for (float s : qi.scale.flat()) CHECK(s > 0);
-            CHECK(qi.wq.bits() == qf.wq.bits());
+            CHECK(qi.values.bits() == qf.values.bits());
             CHECK(qi.errors.empty());
         }
 }

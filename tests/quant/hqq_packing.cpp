@@ -18,7 +18,7 @@ TEST_CASE("hqq packing: 2-bit slabs, first slab in the high bits", "[quant][hqq_
     q.nbits = 2;
     q.group_size = 8;
     q.axis = 1;
-    q.wq = bitla::BitPlanes::from_values(codes, 2);
+    q.values = bitla::BitPlanes::from_values(codes, 2);
     q.scale = Matrix<float>(1, 4);
     q.zero = Matrix<float>(1, 4);
     const auto p = bitla::hqq_pack(q);
@@ -41,7 +41,7 @@ TEST_CASE("hqq packing: 3-bit pads to ten slabs in an int32", "[quant][hqq_packi
     q.nbits = 3;
     q.group_size = 8;
     q.axis = 1;
-    q.wq = bitla::BitPlanes::from_values(codes, 3);
+    q.values = bitla::BitPlanes::from_values(codes, 3);
     q.scale = Matrix<float>(1, 4);
     q.zero = Matrix<float>(1, 4);
     const auto p = bitla::hqq_pack(q);
@@ -62,7 +62,7 @@ TEST_CASE("hqq packing: round trips for every width and both axes", "[quant][hqq
             const auto p = bitla::hqq_pack(q);
             const bitla::HqqMeta meta{nbits, 16, axis, 16, 64};
             const auto back = bitla::hqq_unpack(p, q.scale, q.zero, meta);
-            CHECK(back.wq == q.wq);
+            CHECK(back.values == q.values);
             CHECK(bitla_test::relative_error(q.dequantize(), back.dequantize()) == 0);
             const auto again = bitla::hqq_pack(back);
             CHECK(again.u8.rows() == p.u8.rows());

@@ -28,12 +28,12 @@ Matrix<float> row_matrix(std::initializer_list<std::initializer_list<float>> row
 TEST_CASE("sign: alpha is the per-row mean of |w| and sign(0) is +1", "[quant][sign]") {
     const auto w = row_matrix({{0.5f, -1.5f, 0.0f, 2.0f}, {-0.25f, -0.25f, 0.75f, 0.25f}});
     const auto b = bitla::quantize_sign(w);
-    CHECK(b.alpha(0, 0) == Approx(1.0));   // (0.5 + 1.5 + 0 + 2) / 4
-    CHECK(b.alpha(1, 0) == Approx(0.375)); // (0.25 + 0.25 + 0.75 + 0.25) / 4
-    CHECK(b.bits.at(0, 0) == 1);
-    CHECK(b.bits.at(0, 1) == -1);
-    CHECK(b.bits.at(0, 2) == 1);
-    CHECK(b.bits.at(1, 0) == -1);
+    CHECK(b.scale(0, 0) == Approx(1.0));   // (0.5 + 1.5 + 0 + 2) / 4
+    CHECK(b.scale(1, 0) == Approx(0.375)); // (0.25 + 0.25 + 0.75 + 0.25) / 4
+    CHECK(b.values.at(0, 0) == 1);
+    CHECK(b.values.at(0, 1) == -1);
+    CHECK(b.values.at(0, 2) == 1);
+    CHECK(b.values.at(1, 0) == -1);
     const auto d = b.dequantize();
     CHECK(d(0, 1) == Approx(-1.0));
     CHECK(d(1, 2) == Approx(0.375));
@@ -46,12 +46,12 @@ TEST_CASE("sign: alpha minimises the row error for the chosen signs", "[quant][s
         const auto err = [&](double a) {
             double e = 0;
             for (std::size_t c = 0; c < 200; ++c) {
-                const double d = w(r, c) - a * b.bits.at(r, c);
+                const double d = w(r, c) - a * b.values.at(r, c);
                 e += d * d;
             }
             return e;
         };
-        const double a = b.alpha(r, 0);
+        const double a = b.scale(r, 0);
         CHECK(err(a) <= err(a * 1.01));
         CHECK(err(a) <= err(a * 0.99));
     }
@@ -61,7 +61,7 @@ TEST_CASE("absmean: gamma is mean |W| and codes round half to even", "[quant][ab
     // mean |W| = (0.5 + 1.5 + 0.5 + 3 + 0 + 0.25 + 2.25 + 0) / 8 = 1.0
     const auto w = row_matrix({{0.5f, 1.5f, -0.5f, 3.0f}, {0.0f, 0.25f, -2.25f, 0.0f}});
     const auto t = bitla::quantize_absmean(w);
-    CHECK(t.gamma == 1.0f);
+    CHECK(t.scale == 1.0f);
     CHECK(t.values.at(0, 0) == 0);   // round(0.5) = 0 (half to even)
     CHECK(t.values.at(0, 1) == 1);   // round(1.5) = 2, clamped to 1
     CHECK(t.values.at(0, 2) == 0);   // round(-0.5) = -0
@@ -75,7 +75,7 @@ TEST_CASE("absmean: gamma is mean |W| and codes round half to even", "[quant][ab
 TEST_CASE("absmean: an all-zero matrix uses the 1e-5 floor", "[quant][absmean]") {
     const Matrix<float> w(2, 3);
     const auto t = bitla::quantize_absmean(w);
-    CHECK(t.gamma == 1e-5f);
+    CHECK(t.scale == 1e-5f);
     CHECK(t.values.unpack<float>().flat()[0] == 0.0f);
 }
 

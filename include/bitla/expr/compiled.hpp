@@ -202,13 +202,13 @@ void low_rank_epilogue(const std::vector<PlanFactor>& factors, std::size_t rank,
 
 /// y = x · Ŵᵀ (+ b) in one fused pass over the compiled weights (bitla::error on bad shapes).
 template <bool HasBias>
-void evaluate(const CompiledLinear<HasBias>& e, MatrixView<float> y, ThreadPool* pool = nullptr) {
+void evaluate(const CompiledLinear<HasBias>& e, MatrixView<float> y, const RunOptions& opt = {}) {
     const Compiled& c = *e.layer;
     AddOptions first;
     first.bias = e.b;
-    first.pool = pool;
+    first.pool = opt.pool;
     AddOptions rest;
-    rest.pool = pool;
+    rest.pool = opt.pool;
     std::visit(
         [&](const auto& x) {
             using X = std::remove_cvref_t<decltype(x)>;

@@ -1,7 +1,7 @@
 // bitla/gemm/add_activations.hpp — the activation side of the add-only products: one call's
 // activations permuted into the weights' step order (core/add_layout.hpp), with their exact
 // group sums. Made by `prepare` (here, validated; or into a kept object, reusing its
-// buffers), read by any number of `gemm_rows` calls (gemm/add.hpp) from any threads. The
+// buffers), read by any number of `gemm_block` calls (gemm/add.hpp) from any threads. The
 // gemm forms prepare into activations kept per thread for decode-sized M (with_prepared).
 #pragma once
 
@@ -20,29 +20,29 @@
 
 #include "../core/aligned_buffer.hpp"
 #include "../core/matrix.hpp"
+#include "../core/scaled_rows.hpp"
 #include "add_weights.hpp"
 
 BITLA_BEGIN_NAMESPACE
 
+class AddActivations;
+namespace detail {
 struct AddDriver;
-
-/// int8 activations with one float scale per row (absmax quantization); empty scale = 1.
-struct Int8Rows {
-    MatrixView<const std::int8_t> values;
-    std::span<const float> scale;
-};
+template <class T>
+void prepare_view_into(AddActivations& a, MatrixView<const T> x, std::span<const float> scale, const AddWeights& w);
+}  // namespace detail
 
 
 /// Activations permuted into a layout's step order, with their group sums: made once per
 /// call by `prepare` (or prepared again into the same object, reusing its buffers), read by
-/// any number of `gemm_rows` calls (from any threads).
+/// any number of `gemm_block` calls (from any threads).
 class AddActivations {
 public:
     [[nodiscard]] std::size_t rows() const noexcept { return rows_; }
     [[nodiscard]] std::size_t cols() const noexcept { return cols_; }
     [[nodiscard]] bool is_int8() const noexcept { return int8_; }
     /// True when these activations were prepared for weights of w's K and step order
-    /// (padded K, lane, groups): the only weights a gemm_rows call may pair them with.
+    /// (padded K, lane, groups): the only weights a gemm_block call may pair them with.
     [[nodiscard]] bool prepared_for(const AddWeights& w) const noexcept {
         const AddLayout& l = w.layout();
         return cols_ == l.cols && layout_.kp == l.kp && layout_.lane == l.lane && layout_.groups == l.groups &&
@@ -53,9 +53,9 @@ public:
 
 private:
     template <class T>
-    friend void prepare_view_into(AddActivations& a, MatrixView<const T> x, std::span<const float> scale,
-                                  const AddWeights& w);
-    friend struct AddDriver;
+    friend void detail::prepare_view_into(AddActivations& a, MatrixView<const T> x, std::span<const float> scale,
+                                          const AddWeights& w);
+    friend struct detail::AddDriver;
 
     bool int8_ = true;
     std::size_t rows_ = 0, cols_ = 0, stride_ = 0, groups_ = 0;
@@ -126,7 +126,6 @@ inline void units_to_steps(const T* line, T* dst, std::size_t per) noexcept {
     for (std::size_t q = 0; q < 16; ++q)
         for (std::size_t i = 0; i < per; ++i) std::memcpy(dst + 4 * (16 * i + q), line + 4 * (per * q + i), 4 * sizeof(T));
 }
-}  // namespace detail
 
 /// Prepares x into `a`, reusing its storage where it is large enough (a decode loop that
 /// keeps one AddActivations allocates nothing per call; its buffers stay at one address).
@@ -184,23 +183,24 @@ AddActivations prepare_view(MatrixView<const T> x, std::span<const float> scale,
     prepare_view_into(a, x, scale, w);
     return a;
 }
+}  // namespace detail
 
 /// Prepares x for `w` (validated against it; int8 with per-row scales, or float) into `out`,
 /// reusing its storage where it is large enough: a decode loop that keeps one AddActivations
-/// (per thread) allocates nothing per call. `out` must not be in use by a gemm_rows call
+/// (per thread) allocates nothing per call. `out` must not be in use by a gemm_block call
 /// meanwhile; an argument error leaves it unchanged.
 inline void prepare(const Int8Rows& x, const AddWeights& w, AddActivations& out) {
     detail::check_view(x.values, "x");
     detail::require(x.values.cols == w.cols(), "w", "w.cols = ", w.cols(), " does not match x.cols = ", x.values.cols);
-    detail::require(x.scale.empty() || x.scale.size() == x.values.rows, "x_scale", "x_scale has ", x.scale.size(),
+    detail::require(x.scale.empty() || x.scale.size() == x.values.rows, "x", "x.scale has ", x.scale.size(),
                     " entries but x has ", x.values.rows, " rows");
-    prepare_view_into(out, x.values, x.scale, w);
+    detail::prepare_view_into(out, x.values, x.scale, w);
 }
 inline void prepare(MatrixView<const float> x, const AddWeights& w, AddActivations& out) {
     detail::check_view(x, "x");
     detail::check_finite(x, "x");
     detail::require(x.cols == w.cols(), "w", "w.cols = ", w.cols(), " does not match x.cols = ", x.cols);
-    prepare_view_into<float>(out, x, {}, w);
+    detail::prepare_view_into<float>(out, x, {}, w);
 }
 /// Activations prepared for `w` (validated against it): int8 with per-row scales, or float.
 [[nodiscard]] inline AddActivations prepare(const Int8Rows& x, const AddWeights& w) {

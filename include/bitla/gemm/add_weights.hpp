@@ -3,7 +3,7 @@
 // (core/add_layout.hpp), and `pack_add`, which makes one from bitla's core types.
 //
 //     auto w = bitla::pack_add(ternary_planes, bitla::WeightScales::per_row(gamma));     // BitNet
-//     auto h = bitla::pack_add(q.wq, bitla::WeightScales::hqq(q.scale, q.zero, 64));      // HQQ g64
+//     auto h = bitla::pack_add(q.values, bitla::WeightScales::hqq(q.scale, q.zero, 64));      // HQQ g64
 //
 // Weights in (N x K)       codes        value
 //   BitPacked<sign>        bits         2q - 1
@@ -42,6 +42,9 @@
 #include "../core/add_layout.hpp"
 #include "../core/concepts.hpp"
 #include "../kernels/add.hpp"
+#include "../quant/absmean.hpp"
+#include "../quant/hqq_quantized.hpp"
+#include "../quant/sign.hpp"
 
 BITLA_BEGIN_NAMESPACE
 
@@ -86,7 +89,20 @@ struct WeightScales {
         w.zero = z;
         return w;
     }
+    /// The scales of a quantize_hqq result (groups along K: axis 1), viewed, not copied.
+    [[nodiscard]] static WeightScales hqq(const HqqQuantized& q) {
+        detail::require(q.axis == 1, "q", "q.axis = ", q.axis,
+                        ": the add-only products take groups along K (HqqOptions::axis = 1)");
+        return hqq(q.scale.view(), q.zero.view(), q.group_size);
+    }
+    static WeightScales hqq(HqqQuantized&&) = delete;  ///< would view a temporary's scales
 };
+
+class AddWeights;
+namespace detail {
+template <class V>
+AddWeights pack_add_view(const V& w, AddCodes codes, int bits, int q_mul, int q_add, const WeightScales& s);
+}  // namespace detail
 
 class AddWeights {
 public:
@@ -125,7 +141,7 @@ public:
     [[nodiscard]] int value(std::size_t n, std::size_t k) const { return layout_.q_mul * code(n, k) + layout_.q_add; }
 
     template <class V>
-    friend AddWeights pack_add_view(const V& w, AddCodes codes, int bits, int q_mul, int q_add, const WeightScales& s);
+    friend AddWeights detail::pack_add_view(const V& w, AddCodes codes, int bits, int q_mul, int q_add, const WeightScales& s);
 
 private:
     AddLayout layout_;
@@ -196,6 +212,7 @@ inline int AddWeights::code(std::size_t n, std::size_t k) const {
     return detail::get_code(layout_, row(n), n % layout_.panel, t, p);
 }
 
+namespace detail {
 template <class V>
 AddWeights pack_add_view(const V& w, AddCodes codes, int bits, int q_mul, int q_add, const WeightScales& s) {
     const std::size_t n = w.rows, k = w.cols;
@@ -289,20 +306,32 @@ AddWeights pack_add_view(const V& w, AddCodes codes, int bits, int q_mul, int q_
     }
     return out;
 }
+}  // namespace detail
 
 /// Packs core weights (N x K) with their scales into the add-only kernels' layout.
 template <packed_matrix W>
 [[nodiscard]] AddWeights pack_add(const W& w_in, const WeightScales& s = {}) {
     const auto w = w_in.view();
     using V = std::remove_cvref_t<decltype(w)>;
-    if constexpr (std::is_same_v<V, BitView<enc::sign>>) return pack_add_view(w, AddCodes::bits, 1, 2, -1, s);
-    else if constexpr (std::is_same_v<V, BitView<enc::zero_one>>) return pack_add_view(w, AddCodes::bits, 1, 1, 0, s);
-    else if constexpr (std::is_same_v<V, TernaryView<enc::base3>>) return pack_add_view(w, AddCodes::base3, 0, 1, -1, s);
+    if constexpr (std::is_same_v<V, BitView<enc::sign>>) return detail::pack_add_view(w, AddCodes::bits, 1, 2, -1, s);
+    else if constexpr (std::is_same_v<V, BitView<enc::zero_one>>) return detail::pack_add_view(w, AddCodes::bits, 1, 1, 0, s);
+    else if constexpr (std::is_same_v<V, TernaryView<enc::base3>>) return detail::pack_add_view(w, AddCodes::base3, 0, 1, -1, s);
     else if constexpr (std::is_same_v<V, BitPlanesView>) {
         const AddCodes c = w.bits == 1 ? AddCodes::bits : w.bits == 2 ? AddCodes::code2 : AddCodes::planes;
-        return pack_add_view(w, c, w.bits, 1, 0, s);
-    } else return pack_add_view(w, AddCodes::code2, 2, 1, -1, s);  // ternary planes, code2
+        return detail::pack_add_view(w, c, w.bits, 1, 0, s);
+    } else return detail::pack_add_view(w, AddCodes::code2, 2, 1, -1, s);  // ternary planes, code2
 }
+
+/// Packs a quantizer's result with its scales: XNOR-Net signs with α per row, BitNet ternary
+/// with γ, HQQ codes with scale and zero per group.
+[[nodiscard]] inline AddWeights pack_add(const SignQuantized& q) {
+    return pack_add(q.values, WeightScales::per_row(q.scale.flat()));
+}
+template <ternary_layout L>
+[[nodiscard]] AddWeights pack_add(const AbsmeanQuantized<L>& q) {
+    return pack_add(q.values, WeightScales::per_tensor(q.scale));
+}
+[[nodiscard]] inline AddWeights pack_add(const HqqQuantized& q) { return pack_add(q.values, WeightScales::hqq(q)); }
 
 /// The packed weight values as a dense N x K matrix (the exact inverse of pack_add's codes:
 /// -1/+1, 0/1, -1/0/+1 or 0..2^n-1 as the source held them).

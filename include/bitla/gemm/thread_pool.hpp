@@ -278,4 +278,40 @@ void parallel_for(std::size_t n, std::size_t grain, F&& f, ThreadPool& pool = de
     });
 }
 
+/// The trailing options of the XNOR, Hamming and compiled-expression products (the add-only
+/// products take AddOptions, which carries the same `pool`).
+struct RunOptions {
+    ThreadPool* pool = nullptr;  ///< nullptr: default_pool()
+};
+
+/// Rows [row_begin, row_end) x columns [col_begin, col_end) of a product's output: the part
+/// a `_block` form computes on the calling thread. `all` as an end means the whole extent.
+struct OutputBlock {
+    static constexpr std::size_t all = static_cast<std::size_t>(-1);
+    std::size_t row_begin = 0, row_end = all, col_begin = 0, col_end = all;
+
+    /// Rows [b, e), every column.
+    [[nodiscard]] static constexpr OutputBlock rows(std::size_t b, std::size_t e) noexcept { return {b, e, 0, all}; }
+    /// Columns [b, e), every row.
+    [[nodiscard]] static constexpr OutputBlock columns(std::size_t b, std::size_t e) noexcept { return {0, all, b, e}; }
+    /// The block with `all` replaced by the output's extents (m rows, n columns).
+    [[nodiscard]] constexpr OutputBlock within(std::size_t m, std::size_t n) const noexcept {
+        return {row_begin, row_end == all ? m : row_end, col_begin, col_end == all ? n : col_end};
+    }
+};
+
+namespace detail {
+inline ThreadPool& pool_of(ThreadPool* p) { return p != nullptr ? *p : default_pool(); }
+
+/// `block` resolved against an m x n output; bitla::error (argument "block") if outside it.
+inline OutputBlock checked_block(const OutputBlock& block, std::size_t m, std::size_t n) {
+    const OutputBlock b = block.within(m, n);
+    require(b.row_begin <= b.row_end && b.row_end <= m, "block", "block rows [", b.row_begin, ", ", b.row_end,
+            ") are not inside [0, ", m, ")");
+    require(b.col_begin <= b.col_end && b.col_end <= n, "block", "block columns [", b.col_begin, ", ", b.col_end,
+            ") are not inside [0, ", n, ")");
+    return b;
+}
+}  // namespace detail
+
 BITLA_END_NAMESPACE

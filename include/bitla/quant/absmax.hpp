@@ -15,12 +15,17 @@
 #include <cstdint>
 
 #include "../core/matrix.hpp"
+#include "../core/scaled_rows.hpp"
 
 BITLA_BEGIN_NAMESPACE
 
 struct Int8Quantized {
     Matrix<std::int8_t> values;  ///< M x K codes
     Matrix<float> scale;         ///< M x 1, x ≈ values · scale
+
+    /// The operand the products take (a view: the result must outlive it).
+    operator Int8Rows() const& { return {values.view(), scale.flat()}; }
+    operator Int8Rows() const&& = delete;
 
     [[nodiscard]] Matrix<float> dequantize() const {
         Matrix<float> out(values.rows(), values.cols());

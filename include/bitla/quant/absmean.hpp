@@ -2,7 +2,7 @@
 //
 //     auto t = bitla::quantize_absmean(w);             // TernaryPacked<enc::planes> by default
 //     t.values  T = clamp(round(W / γ), -1, 1)         round half to even, as torch.round
-//     t.gamma   γ = max(mean |W|, 1e-5) over the whole matrix (BitNet's weight_quant)
+//     t.scale   γ = max(mean |W|, 1e-5) over the whole matrix (BitNet's weight_quant)
 //
 // As in the reference code the division is a multiplication by 1/γ in float32.
 // Errors (bitla::error, before any output exists): NaN/Inf in W, an empty W.
@@ -20,12 +20,12 @@ BITLA_BEGIN_NAMESPACE
 template <ternary_layout L = enc::planes>
 struct AbsmeanQuantized {
     TernaryPacked<L> values;  ///< N x K ternary
-    float gamma = 0;          ///< the one scale
+    float scale = 0;          ///< the one scale γ
 
     /// γ · T, N x K.
     [[nodiscard]] Matrix<float> dequantize() const {
         Matrix<float> out = values.template unpack<float>();
-        for (auto& x : out.flat()) x *= gamma;
+        for (auto& x : out.flat()) x *= scale;
         return out;
     }
 };

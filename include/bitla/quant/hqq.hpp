@@ -2,7 +2,7 @@
 // a scale and a zero per group, W ≈ (Wq - zero) · scale.
 //
 //     auto q = bitla::quantize_hqq(w, {.nbits = 2, .group_size = 64});
-//     q.wq      BitPlanes N x K, values 0..L (L = 2^n - 1; 1.58 bits: L = 2, two planes)
+//     q.values  BitPlanes N x K, values 0..L (L = 2^n - 1; 1.58 bits: L = 2, two planes)
 //     q.scale   Matrix<float>, one per group (the stored scale: 1 / the working scale)
 //     q.zero    Matrix<float>, one per group (fractional unless round_zero)
 //     q.dequantize()  (Wq - zero) · scale as a Matrix<float>
@@ -61,6 +61,7 @@
 #include "../core/bit_planes.hpp"
 #include "../core/matrix.hpp"
 #include "grouping.hpp"
+#include "hqq_quantized.hpp"
 #include "hqq_improved.hpp"
 
 BITLA_BEGIN_NAMESPACE
@@ -83,39 +84,6 @@ struct HqqOptions {
     int iters = 20;               ///< maximum optimizer iterations
     bool early_stop = true;       ///< stop when the error stops decreasing
     HqqMode mode = HqqMode::faithful;
-};
-
-struct HqqQuantized {
-    BitPlanes wq;         ///< N x K codes in [0, max_level()]
-    Matrix<float> scale;  ///< per group: N x (K/G) (axis 1) or 1 x (N·K/G) (axis 0)
-    Matrix<float> zero;   ///< same shape as scale
-    float nbits = 0;
-    std::size_t group_size = 0;
-    int axis = 1;
-    /// faithful mode: mean |W - Wr| of each optimizer iteration, in order (the last one is
-    /// the iteration that stopped, when early stopping stopped it). Empty otherwise.
-    std::vector<float> errors;
-
-    [[nodiscard]] int max_level() const noexcept { return static_cast<int>(std::lround(std::exp2(nbits) - 1)); }
-    [[nodiscard]] std::size_t rows() const noexcept { return wq.rows(); }
-    [[nodiscard]] std::size_t cols() const noexcept { return wq.cols(); }
-    [[nodiscard]] std::size_t groups() const noexcept { return rows() * cols() / group_size; }
-    /// The group of element (r, c): its row and column in `scale` and `zero`.
-    [[nodiscard]] std::pair<std::size_t, std::size_t> group_of(std::size_t r, std::size_t c) const noexcept {
-        if (axis == 1) return {r, c / group_size};
-        return {0, (r * cols() + c) % groups()};
-    }
-    /// (Wq - zero) · scale, N x K.
-    [[nodiscard]] Matrix<float> dequantize() const {
-        Matrix<float> out(rows(), cols());
-        const auto v = wq.view();
-        for (std::size_t r = 0; r < rows(); ++r)
-            for (std::size_t c = 0; c < cols(); ++c) {
-                const auto [gr, gc] = group_of(r, c);
-                out(r, c) = (static_cast<float>(v(r, c)) - zero(gr, gc)) * scale(gr, gc);
-            }
-        return out;
-    }
 };
 
 namespace detail {
@@ -272,7 +240,7 @@ template <dense_matrix M>
             out.zero.flat()[g] = z;
         });
     }
-    out.wq = detail::scatter_planes(q, gr, detail::planes_for(max_level));
+    out.values = detail::scatter_planes(q, gr, detail::planes_for(max_level));
     return out;
 }
 

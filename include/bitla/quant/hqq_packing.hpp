@@ -110,7 +110,7 @@ inline PackShape pack_shape(HqqPacking packing, std::size_t rows, std::size_t co
 [[nodiscard]] inline HqqPackedWeights hqq_pack(const HqqQuantized& q) {
     const HqqPacking packing = hqq_packing_for(q.nbits);
     const auto s = detail::pack_shape(packing, q.rows(), q.cols(), q.group_size, q.axis);
-    const auto v = q.wq.view();
+    const auto v = q.values.view();
     const std::size_t k = q.cols();
     const auto code = [&](std::size_t row, std::size_t col) -> unsigned {  // grouped [P, Q] element
         if (row >= s.p) return 0;                                          // 3-bit padding rows
@@ -186,7 +186,7 @@ template <dense_matrix S, dense_matrix Z>
     out.nbits = meta.nbits;
     out.group_size = meta.group_size;
     out.axis = meta.axis;
-    out.wq = BitPlanes::from_codes(gr.rows, gr.cols, detail::planes_for(max_level),
+    out.values = BitPlanes::from_codes(gr.rows, gr.cols, detail::planes_for(max_level),
                                    [&](std::size_t r, std::size_t c) { return flat[r * gr.cols + c]; });
     out.scale = Matrix<float>(gr.meta_rows(), gr.meta_cols());
     out.zero = Matrix<float>(gr.meta_rows(), gr.meta_cols());

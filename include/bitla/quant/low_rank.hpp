@@ -39,7 +39,7 @@ struct LowRankOptions {
     std::uint64_t seed = 0x5eed; ///< the sketch's seed: same inputs, same factors
 };
 
-struct LowRank {
+struct LowRankFactors {
     Matrix<float> b;                   ///< N x r
     Matrix<float> a;                   ///< r x K
     std::vector<double> singular_values;  ///< the r largest, of the sketched residual
@@ -167,7 +167,7 @@ inline std::vector<double> symmetric_eigen(Dense a, Dense& vecs) {
 
 /// The rank-`rank` randomized SVD of `residual` (N x K): residual ≈ B·A.
 template <dense_matrix M>
-[[nodiscard]] LowRank fit_low_rank(const M& residual, std::size_t rank, const LowRankOptions& options = {}) {
+[[nodiscard]] LowRankFactors fit_low_rank(const M& residual, std::size_t rank, const LowRankOptions& options = {}) {
     const auto r = const_view(residual);
     detail::check_view(r, "residual");
     detail::require(!r.empty(), "residual", "residual is ", r.rows, " x ", r.cols, ": nothing to fit");
@@ -200,7 +200,7 @@ template <dense_matrix M>
     detail::Dense u(l, l);
     const std::vector<double> eig = detail::symmetric_eigen(gram, u);
 
-    LowRank out{Matrix<float>(r.rows, rank), Matrix<float>(rank, r.cols), {}};
+    LowRankFactors out{Matrix<float>(r.rows, rank), Matrix<float>(rank, r.cols), {}};
     for (std::size_t i = 0; i < rank; ++i) out.singular_values.push_back(std::sqrt(std::max(eig[i], 0.0)));
     for (std::size_t n = 0; n < r.rows; ++n)  // B = Q · U_r
         for (std::size_t i = 0; i < rank; ++i) {
@@ -219,7 +219,7 @@ template <dense_matrix M>
 
 struct HqqLowRank {
     HqqQuantized quantized;
-    LowRank correction;
+    LowRankFactors correction;
     /// ||W - Ŵ - B·A||_F / ||W||_F after the first fit and after each alternation.
     std::vector<double> errors;
 };
@@ -248,7 +248,7 @@ template <dense_matrix M>
         Matrix<float> residual = q.dequantize();
         for (std::size_t n = 0; n < w.rows; ++n)
             for (std::size_t k = 0; k < w.cols; ++k) residual(n, k) = w(n, k) - residual(n, k);
-        LowRank lr = fit_low_rank(residual, rank, lr_options);
+        LowRankFactors lr = fit_low_rank(residual, rank, lr_options);
         const Matrix<float> ba = lr.product();
         double err = 0;
         for (std::size_t n = 0; n < w.rows; ++n)

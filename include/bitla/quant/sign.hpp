@@ -1,8 +1,8 @@
 // bitla/quant/sign.hpp — XNOR-Net binarisation: W (N x K) ≈ diag(α) · sign(W).
 //
 //     auto b = bitla::quantize_sign(w);
-//     b.bits    BitPacked<enc::sign>, +1 where w >= 0 (sign(0) = +1), -1 where w < 0
-//     b.alpha   Matrix<float> N x 1, α_n = mean_k |w_nk| — the scale that minimises
+//     b.values  BitPacked<enc::sign>, +1 where w >= 0 (sign(0) = +1), -1 where w < 0
+//     b.scale   Matrix<float> N x 1, α_n = mean_k |w_nk| — the scale that minimises
 //               ||w_n - α·sign(w_n)||₂ for fixed signs (Rastegari et al. 2016)
 //
 // Errors (bitla::error, before any output exists): NaN/Inf in W, an empty W.
@@ -13,19 +13,24 @@
 
 #include "../core/bit_packed.hpp"
 #include "../core/matrix.hpp"
+#include "../core/scaled_rows.hpp"
 
 BITLA_BEGIN_NAMESPACE
 
 struct SignQuantized {
-    BitPacked<enc::sign> bits;  ///< N x K signs
-    Matrix<float> alpha;        ///< N x 1 per-row scales
+    BitPacked<enc::sign> values;  ///< N x K signs
+    Matrix<float> scale;          ///< N x 1 per-row scales α
+
+    /// The operand the XNOR products take (a view: the result must outlive it).
+    operator SignRows() const& { return {values, scale.flat()}; }
+    operator SignRows() const&& = delete;
 
     /// α_n · sign(w_nk), N x K.
     [[nodiscard]] Matrix<float> dequantize() const {
-        Matrix<float> out(bits.rows(), bits.cols());
-        const auto v = bits.view();
-        for (std::size_t r = 0; r < bits.rows(); ++r)
-            for (std::size_t c = 0; c < bits.cols(); ++c) out(r, c) = alpha(r, 0) * static_cast<float>(v(r, c));
+        Matrix<float> out(values.rows(), values.cols());
+        const auto v = values.view();
+        for (std::size_t r = 0; r < values.rows(); ++r)
+            for (std::size_t c = 0; c < values.cols(); ++c) out(r, c) = scale(r, 0) * static_cast<float>(v(r, c));
         return out;
     }
 };
@@ -38,7 +43,7 @@ template <dense_matrix M>
     for (std::size_t r = 0; r < w.rows; ++r) {
         double sum = 0;
         for (std::size_t c = 0; c < w.cols; ++c) sum += std::abs(static_cast<double>(w(r, c)));
-        out.alpha(r, 0) = static_cast<float>(sum / static_cast<double>(w.cols));
+        out.scale(r, 0) = static_cast<float>(sum / static_cast<double>(w.cols));
     }
     return out;
 }

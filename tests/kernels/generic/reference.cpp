@@ -127,12 +127,12 @@ TEST_CASE("reference::xnor_gemm with XNOR-Net scales", "[reference]") {
     auto w = BitPacked<enc::sign>::from_values(wv);
     std::vector<float> beta = {1, 2, 3, 4, 5, 6, 7}, alpha = {0.5f, 0.25f, 2, 1, 3};
     Matrix<float> y(7, 5);
-    reference::xnor_gemm(a, w, y.view(), beta, alpha);
+    reference::xnor_gemm(SignRows{a, beta}, SignRows{w, alpha}, y.view());
     Matrix<std::int32_t> yi(7, 5);
     reference::xnor_gemm(a, w, yi);
     for (std::size_t i = 0; i < 7; ++i)
         for (std::size_t j = 0; j < 5; ++j) REQUIRE(y(i, j) == beta[i] * alpha[j] * float(yi(i, j)));
-    reference::xnor_gemm(a, w, y.view(), {}, {});
+    reference::xnor_gemm(SignRows{a}, SignRows{w}, y.view());
     REQUIRE(y(3, 2) == float(yi(3, 2)));
     std::vector<std::int32_t> row(5);
     reference::xnor_gemv(BitPacked<enc::sign>::from_values(random_signs<int>(1, 200)), w, std::span<std::int32_t>(row));
@@ -171,9 +171,9 @@ TEST_CASE("reference products reject bad shapes and aliasing and overflow before
     auto ws = BitPacked<enc::sign>::from_values(random_signs<int>(3, 64));
     Matrix<float> ys(2, 3);
     std::vector<float> three(3, 1.0f);
-    REQUIRE_THROWS_WITH(reference::xnor_gemm(a, ws, ys.view(), three, three), Catch::Contains("a_scale has 3 entries"));
-    REQUIRE_THROWS_WITH(reference::xnor_gemm(a, ws, ys.view(), {}, std::span<const float>(three.data(), 2)),
-                        Catch::Contains("w_scale has 2 entries but w has 3 rows"));
+    REQUIRE_THROWS_WITH(reference::xnor_gemm(SignRows{a, three}, SignRows{ws, three}, ys.view()), Catch::Contains("a.scale has 3 entries"));
+    REQUIRE_THROWS_WITH(reference::xnor_gemm(SignRows{a}, SignRows{ws, std::span<const float>(three.data(), 2)}, ys.view()),
+                        Catch::Contains("w.scale has 2 entries but w has 3 rows"));
     std::vector<std::int32_t> row(3);
     REQUIRE_THROWS_WITH(reference::xnor_gemv(a, ws, std::span<std::int32_t>(row)), Catch::Contains("one row"));
     MatrixView<std::int32_t> null_y(nullptr, 2, 3);

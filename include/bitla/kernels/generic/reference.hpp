@@ -33,6 +33,7 @@
 
 #include "../../core/checks.hpp"
 #include "../../core/concepts.hpp"
+#include "../../core/scaled_rows.hpp"
 
 BITLA_BEGIN_NAMESPACE
 namespace reference {
@@ -158,19 +159,16 @@ void xnor_gemm(const A& a_in, const W& w_in, MatrixView<std::int32_t> y) {
         for (std::size_t n = 0; n < w.rows; ++n) y(m, n) = detail::bits_dot(a, m, w, n);
 }
 
-/// y[m, n] = a_scale[m] * w_scale[n] * (a_m . w_n): XNOR-Net's beta (per activation row)
-/// and alpha (per weight row). An empty scale span means all ones.
-template <class A, packed_matrix W>
-    requires sign_bits<A> && detail::xnor_weights<packed_view_t<W>>
-void xnor_gemm(const A& a_in, const W& w_in, MatrixView<float> y, std::span<const float> a_scale,
-               std::span<const float> w_scale) {
-    const auto a = a_in.view();
-    const auto w = w_in.view();
+/// y[m, n] = a.scale[m] * w.scale[n] * (a_m . w_n): XNOR-Net's beta (per activation row)
+/// and alpha (per weight row). An empty scale means all ones.
+inline void xnor_gemm(const SignRows& as, const SignRows& ws, MatrixView<float> y) {
+    const BitView<enc::sign>&a = as.values, &w = ws.values;
+    const std::span<const float> a_scale = as.scale, w_scale = ws.scale;
     bitla::detail::check_product(a, w, y, {"a", "w", "y"});
     bitla::detail::check_int32_accumulator(a.cols, 1, 1, "a");
-    bitla::detail::require(a_scale.empty() || a_scale.size() == a.rows, "a_scale", "a_scale has ", a_scale.size(),
+    bitla::detail::require(a_scale.empty() || a_scale.size() == a.rows, "a", "a.scale has ", a_scale.size(),
                            " entries but a has ", a.rows, " rows");
-    bitla::detail::require(w_scale.empty() || w_scale.size() == w.rows, "w_scale", "w_scale has ", w_scale.size(),
+    bitla::detail::require(w_scale.empty() || w_scale.size() == w.rows, "w", "w.scale has ", w_scale.size(),
                            " entries but w has ", w.rows, " rows");
     for (std::size_t m = 0; m < a.rows; ++m)
         for (std::size_t n = 0; n < w.rows; ++n) {
@@ -201,14 +199,14 @@ void hamming_distances(const BitView<E>& q, const BitView<F>& c, MatrixView<std:
         }
 }
 
-/// The k = index.cols nearest codes of every query, ascending by (distance, index).
+/// The k nearest codes of every query, ascending by (distance, label): distances and
+/// labels are nq x k.
 template <bit_encoding E, bit_encoding F>
-void hamming_topk(const BitView<E>& q, const BitView<F>& c, MatrixView<std::size_t> index,
-                  MatrixView<std::uint32_t> dist) {
-    bitla::detail::require(index.cols >= 1 && index.cols <= c.rows, "index", "k = ", index.cols,
-                           " is not in [1, ", c.rows, "]");
-    bitla::detail::require(index.rows == q.rows && dist.rows == q.rows && dist.cols == index.cols, "dist",
-                           "index and dist must both be ", q.rows, " x ", index.cols);
+void hamming_topk(const BitView<E>& q, const BitView<F>& c, std::size_t k, MatrixView<std::uint32_t> dist,
+                  MatrixView<std::size_t> index) {
+    bitla::detail::require(k >= 1 && k <= c.rows, "k", "k = ", k, " is not in [1, ", c.rows, "]");
+    bitla::detail::require(index.rows == q.rows && dist.rows == q.rows && dist.cols == k && index.cols == k,
+                           "distances", "distances and labels must both be ", q.rows, " x ", k);
     Matrix<std::uint32_t> all(q.rows, c.rows);
     hamming_distances(q, c, all.view());
     std::vector<std::size_t> order(c.rows);
