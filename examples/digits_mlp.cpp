@@ -241,7 +241,7 @@ int main(int argc, char** argv) {
     o1.nbits = 1;
     o1.group_size = 16;
     o1.mode = bitla::HqqMode::improved;
-    const auto lr1 = bitla::hqq_low_rank(m.w1, o1, 8, 0), lr2 = bitla::hqq_low_rank(m.w2, o1, 8, 0);
+    const auto lr1 = bitla::hqq_low_rank(m.w1, 8, {.hqq = o1}), lr2 = bitla::hqq_low_rank(m.w2, 8, {.hqq = o1});
     row("HQQ 1-bit g16 improved + r8", m, test_set,
         term(lr1.quantized) + low_rank(lr1.correction.b, lr1.correction.a),
         term(lr2.quantized) + low_rank(lr2.correction.b, lr2.correction.a));

@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
     opt.nbits = 2;
     opt.group_size = 64;
     opt.mode = bitla::HqqMode::improved;  // bitla's least-squares grid; HqqMode::faithful reproduces HQQ
-    const auto fit = bitla::hqq_low_rank(w, opt, 16, 0);
+    const auto fit = bitla::hqq_low_rank(w, 16, {.hqq = opt});
     const auto& q = fit.quantized;
     const auto base = packed(q.values) * group_scale(q.scale, 64) + group_zero_point(q.zero, q.scale, 64);
 

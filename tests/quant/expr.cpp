@@ -13,7 +13,7 @@
 TEST_CASE("hqq result evaluates through the expression layer", "[quant][expr]") {
     const auto w = bitla_test::heavy_tailed_weights(32, 256, 31);
     for (auto mode : {bitla::HqqMode::faithful, bitla::HqqMode::improved}) {
-        const auto hl = bitla::hqq_low_rank(w, {.nbits = 2, .group_size = 64, .mode = mode}, 8);
+        const auto hl = bitla::hqq_low_rank(w, 8, {.hqq = {.nbits = 2, .group_size = 64, .mode = mode}});
         const auto& q = hl.quantized;
         const auto e = bitla::expr::packed(q.values) * bitla::expr::group_scale(q.scale, 64) +
                        bitla::expr::group_zero_point(q.zero, q.scale, 64) +

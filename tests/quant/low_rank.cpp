@@ -81,8 +81,8 @@ TEST_CASE("low rank: hqq + correction lowers the error with rank and alternation
     const auto w = bitla_test::heavy_tailed_weights(64, 256, 21);
     const bitla::HqqOptions o{.nbits = 2, .group_size = 64, .mode = bitla::HqqMode::improved};
     const double base = bitla_test::relative_error(w, bitla::quantize_hqq(w, o).dequantize());
-    const auto r4 = bitla::hqq_low_rank(w, o, 4);
-    const auto r16 = bitla::hqq_low_rank(w, o, 16, 2);
+    const auto r4 = bitla::hqq_low_rank(w, 4, {.hqq = o});
+    const auto r16 = bitla::hqq_low_rank(w, 16, {.hqq = o, .alternations = 2});
     REQUIRE(r4.errors.size() == 1);
     REQUIRE(r16.errors.size() == 3);
     CHECK(r4.errors[0] < base);
@@ -100,8 +100,8 @@ TEST_CASE("low rank: bad input", "[quant][low_rank][errors]") {
     CHECK_THROWS_AS(bitla::fit_low_rank(m, 0), bitla::error);
     CHECK_THROWS_AS(bitla::fit_low_rank(m, 9), bitla::error);
     CHECK_THROWS_AS(bitla::fit_low_rank(Matrix<float>(0, 4), 1), bitla::error);
-    CHECK_THROWS_AS(bitla::hqq_low_rank(m, {.nbits = 2, .group_size = 8}, 2, -1), bitla::error);
+    CHECK_THROWS_AS(bitla::hqq_low_rank(m, 2, {.hqq = {.nbits = 2, .group_size = 8}, .alternations = -1}), bitla::error);
     m(1, 1) = NAN;
     CHECK_THROWS_AS(bitla::fit_low_rank(m, 2), bitla::error);
-    CHECK_THROWS_AS(bitla::hqq_low_rank(m, {.nbits = 2, .group_size = 8}, 2), bitla::error);
+    CHECK_THROWS_AS(bitla::hqq_low_rank(m, 2, {.hqq = {.nbits = 2, .group_size = 8}}), bitla::error);
 }

@@ -34,8 +34,8 @@ TEST_CASE("hqq error table", "[.table]") {
                 for (std::size_t g = 0; g < rows * cols / gs; ++g)
                     oracle += bitla_test::oracle_group(w.data() + g * gs, gs, im.max_level(), 200).sse;
                 for (float x : w.flat()) norm += double(x) * x;
-                const double lr8 = gs == 64 ? bitla::hqq_low_rank(w, o, 8).errors[0] : NAN;
-                const double lr32 = gs == 64 ? bitla::hqq_low_rank(w, o, 32).errors[0] : NAN;
+                const double lr8 = gs == 64 ? bitla::hqq_low_rank(w, 8, {.hqq = o}).errors[0] : NAN;
+                const double lr32 = gs == 64 ? bitla::hqq_low_rank(w, 32, {.hqq = o}).errors[0] : NAN;
                 std::printf("| %s | %g | %zu | %.4f | %.4f | %.4f | %.4f | %.4f | %.4f | %.1f | %.1f |\n",
                             kind ? "heavy-tailed" : "gaussian", double(nbits), gs, rtn,
                             bitla_test::relative_error(w, f.dequantize()), std::sqrt(oracle / norm),

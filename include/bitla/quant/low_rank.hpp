@@ -2,7 +2,7 @@
 // training data, and HQQ + low-rank with optional alternation.
 //
 //     auto lr = bitla::fit_low_rank(residual, 32);      // B: N x r, A: r x K
-//     auto hl = bitla::hqq_low_rank(w, {.nbits = 2, .group_size = 64, .mode = ...}, 32, 2);
+//     auto hl = bitla::hqq_low_rank(w, 32, {.hqq = {.nbits = 2, .group_size = 64}, .alternations = 2});
 //     // W ≈ hl.quantized.dequantize() + hl.correction.b · hl.correction.a
 //
 // fit_low_rank is a randomized SVD (Halko, Martinsson & Tropp 2011) in double precision:
@@ -224,10 +224,18 @@ struct HqqLowRank {
     std::vector<double> errors;
 };
 
-/// HQQ (any mode) plus a rank-`rank` correction, alternating `alternations` times.
+struct HqqLowRankOptions {
+    HqqOptions hqq{};              ///< the quantizer's options
+    int alternations = 0;          ///< re-quantize W - B·A and refit this many times
+    LowRankOptions low_rank{};     ///< the fit's options
+};
+
+/// HQQ (any mode) plus a rank-`rank` correction, alternating `options.alternations` times.
 template <dense_matrix M>
-[[nodiscard]] HqqLowRank hqq_low_rank(const M& w_in, const HqqOptions& options, std::size_t rank,
-                                      int alternations = 0, const LowRankOptions& lr_options = {}) {
+[[nodiscard]] HqqLowRank hqq_low_rank(const M& w_in, std::size_t rank, const HqqLowRankOptions& opt = {}) {
+    const HqqOptions& options = opt.hqq;
+    const int alternations = opt.alternations;
+    const LowRankOptions& lr_options = opt.low_rank;
     const auto w = const_view(w_in);
     detail::check_view(w, "w");
     detail::require(alternations >= 0, "alternations", "alternations = ", alternations, " is negative");
