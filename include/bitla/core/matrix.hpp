@@ -131,6 +131,13 @@ void check_finite(const MatrixView<T>& v, std::string_view name) {
     }
 }
 
+/// Rejects NaN and infinity in a float span (a scale, a bias); `what` is the span's name in
+/// the message ("x.scale"), `name` the argument's.
+inline void check_finite(std::span<const float> v, std::string_view name, std::string_view what) {
+    for (std::size_t i = 0; i < v.size(); ++i)
+        require(std::isfinite(v[i]), name, what, "[", i, "] = ", v[i], " is not finite");
+}
+
 /// A quantizer's input: a readable, non-empty view of finite values.
 template <class T>
 void check_quant_input(const MatrixView<T>& v, std::string_view name) {

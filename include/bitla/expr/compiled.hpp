@@ -219,9 +219,16 @@ void evaluate(const CompiledLinear<HasBias>& e, MatrixView<float> y, const RunOp
             bitla::detail::require(cols == c.cols(), "x", "x has K = ", cols, " but the layer has K = ", c.cols());
             bitla::detail::check_view(y, "y");
             bitla::detail::require(y.rows == rows && y.cols == c.rows(), "y", "y is ", y.rows, " x ", y.cols, " but x · wᵀ is ", rows, " x ", c.rows());
-            for (const auto& f : c.factors())
+            // x before the low-rank projection, whose NaN would otherwise surface as a row term's.
+            if constexpr (std::is_same_v<X, Int8Rows>) bitla::detail::check_finite(x.scale, "x", "x.scale");
+            else bitla::detail::check_finite(x, "x");
+            for (const auto& f : c.factors()) {
                 bitla::detail::require(!bitla::detail::overlaps(y.first_byte(), y.end_byte(), f.b.first_byte(), f.b.end_byte()),
-                                       "y", "y overlaps a low-rank factor");
+                                       "y", "y overlaps a low-rank factor's B");
+                if (!f.ones())
+                    bitla::detail::require(!bitla::detail::overlaps(y.first_byte(), y.end_byte(), f.a.first_byte(), f.a.end_byte()),
+                                           "y", "y overlaps a low-rank factor's A");
+            }
             // One activation row and one packed operand: the low-rank terms ride along in
             // the GEMV pass (AddOptions::row_terms), B streaming beside the codes.
             std::vector<float> t;

@@ -67,6 +67,8 @@ void check_operands(const Plan& p, const MatrixView<const T>& x, const MatrixVie
     bitla::detail::require(y.rows == x.rows && y.cols == p.n, "y", "y is ", shape(y.rows, y.cols),
                            " but x · wᵀ is ", shape(x.rows, p.n));
     bitla::detail::require(b.empty() || b.size() == p.n, "b", "bias has ", b.size(), " values but N = ", p.n);
+    bitla::detail::check_finite(x, "x");
+    bitla::detail::check_finite(b, "b", "bias");
     const auto clash = [&](const void* first, const void* last) {
         return bitla::detail::overlaps(y.first_byte(), y.end_byte(), first, last);
     };
@@ -135,6 +137,7 @@ void evaluate(const Linear<X, W, HasBias>& e, MatrixView<float> y) {
         detail::check_operands(p, e.x.values, y, e.b);
         bitla::detail::require(e.x.scale.size() == e.x.values.rows, "x", "int8 activations have ", e.x.values.rows,
                                " rows but ", e.x.scale.size(), " scales");
+        bitla::detail::check_finite(e.x.scale, "x", "x.scale");
         detail::run_generic(p, e.x.values, e.x.scale, y, e.b);
     } else {
         detail::check_operands(p, e.x, y, e.b);

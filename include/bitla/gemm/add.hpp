@@ -42,6 +42,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -79,11 +80,17 @@ namespace detail {
 inline void check_add_options(const AddOptions& opt, std::size_t m, const AddWeights& w) {
     require(opt.bias.empty() || opt.bias.size() == w.rows(), "bias", "bias has ", opt.bias.size(),
             " entries but w has ", w.rows(), " rows");
+    check_finite(opt.bias, "bias", "bias");
     require(opt.row_terms.empty() || m == 1, "row_terms", "row terms need one activation row, x has ", m);
     for (const RowTerm& t : opt.row_terms) {
         check_view(t.b, "row_terms.b");
         require(t.b.rows == w.rows() && t.b.cols == t.t.size(), "row_terms", "a row term's b is ", t.b.rows, " x ",
                 t.b.cols, " but w has ", w.rows(), " rows and its t has ", t.t.size(), " entries");
+        check_finite(t.t, "row_terms", "row_terms.t");
+        for (std::size_t n = 0; n < t.b.rows; ++n)
+            for (std::size_t j = 0; j < t.b.cols; ++j)
+                require(std::isfinite(t.b(n, j)), "row_terms", "row_terms.b(", n, ", ", j, ") = ", t.b(n, j),
+                        " is not finite");
     }
 }
 
@@ -115,10 +122,13 @@ void check_add_output(const MatrixView<Y>& y, const AddWeights& w, const AddOpti
         require(opt.row_terms.empty(), "row_terms", "int32 output takes no row terms");
 }
 
-/// int32 sums of K codes <= qmax times |x| <= 128 (int8) must not overflow.
+/// The kernels sum x·q over the K true columns (padding codes add 0) in int32, q the stored
+/// code (0..qmax, |x| <= 128), and the output x·w = q_mul·(x·q) + q_add·Σx is no larger
+/// (|w| <= qmax for every format), so the bound is K·128·qmax <= 2^31 - 1: K <= 16777215
+/// for bits (sign or 0/1), 8388607 for ternary (codes 0..2), 2^31 / (128·(2^n - 1)) for
+/// n-bit planes.
 inline void check_add_int8_bound(const AddWeights& w) {
-    check_int32_accumulator(std::max<std::size_t>(w.layout().kp, 1), 128,
-                            std::max(w.layout().qmax * w.layout().q_mul, 2));
+    check_int32_accumulator(w.cols(), 128, w.layout().qmax);
 }
 
 template <class Y, class X>
@@ -364,6 +374,7 @@ inline void gemm(const Int8Rows& x, const AddWeights& w, MatrixView<float> y, co
     detail::check_add_views(y, x.values, w, opt);
     detail::require(x.scale.empty() || x.scale.size() == x.values.rows, "x", "x.scale has ", x.scale.size(),
                     " entries but x has ", x.values.rows, " rows");
+    detail::check_finite(x.scale, "x", "x.scale");
     detail::with_prepared(x.values, x.scale, w, [&](const AddActivations& a) { detail::AddDriver::parallel(a, w, y, opt); });
 }
 

@@ -194,6 +194,7 @@ inline void prepare(const Int8Rows& x, const AddWeights& w, AddActivations& out)
     detail::require(x.values.cols == w.cols(), "w", "w.cols = ", w.cols(), " does not match x.cols = ", x.values.cols);
     detail::require(x.scale.empty() || x.scale.size() == x.values.rows, "x", "x.scale has ", x.scale.size(),
                     " entries but x has ", x.values.rows, " rows");
+    detail::check_finite(x.scale, "x", "x.scale");
     detail::prepare_view_into(out, x.values, x.scale, w);
 }
 inline void prepare(MatrixView<const float> x, const AddWeights& w, AddActivations& out) {

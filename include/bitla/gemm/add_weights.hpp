@@ -244,6 +244,9 @@ AddWeights pack_add_view(const V& w, AddCodes codes, int bits, int q_mul, int q_
     out.layout_ = make_add_layout(codes, bits, k, g, row_terms);
     out.layout_.q_mul = q_mul;
     out.layout_.q_add = q_add;
+    // Signed formats (sign bits, ternary) hold values up to +1: their codes stop at
+    // (1 - q_add) / q_mul (1, 2), below the code width's largest.
+    if (q_add < 0) out.layout_.qmax = (1 - q_add) / q_mul;
     out.rows_ = n;
     out.kind_ = s.kind;
     out.has_zero_ = !s.zero.empty() || !s.zero_term.empty() || (s.kind == ScaleKind::per_tensor && s.tensor_zero_term != 0);

@@ -9,8 +9,9 @@
 // distances and labels are nq x k; k is given explicitly and must match them (FAISS's
 // order: distances, then labels). The trailing RunOptions carries the pool; results are
 // bit-identical for any split. Errors (bitla::error, before any output is written): bit
-// length mismatch, K = 0, outputs of the wrong shape or overlapping an input or each other,
-// k = 0 or k > nb, a block outside the output.
+// length mismatch, K = 0, K past the uint32 distances (2^32 - 1; top-k 2^32 - 2), a bit view
+// that is not padded or strided as the kernels read it, outputs of the wrong shape or
+// overlapping an input or each other, k = 0 or k > nb, a block outside the output.
 #pragma once
 
 #include <algorithm>
@@ -44,7 +45,7 @@ void topk_rows(const XnorKernels& kern, const BitView<E>& q, const BitView<F>& c
                const MatrixView<std::uint32_t>& dist, std::size_t q0, std::size_t q1) {
     if (q0 >= q1) return;
     const std::size_t k = index.cols, rows = q1 - q0;
-    // Lists start full of sentinels that every real code beats (distances are <= K < 2^32 - 1).
+    // Lists start full of sentinels that every real code beats (distances are <= K <= max_topk_bits).
     AlignedBuffer<std::uint32_t> best_d(rows * k);
     AlignedBuffer<std::size_t> best_i(rows * k);
     std::fill_n(best_d.data(), rows * k, std::numeric_limits<std::uint32_t>::max());
@@ -65,6 +66,7 @@ void topk_rows(const XnorKernels& kern, const BitView<E>& q, const BitView<F>& c
 template <class Q, class C>
 void check_distances(const Q& q, const C& c, const MatrixView<std::uint32_t>& d) {
     check_bits(q.cols, "queries");
+    check_hamming_bits(q.cols, max_distance_bits, "queries");
     require(c.cols == q.cols, "codes", "codes have ", c.cols, " bits but queries have ", q.cols);
     check_product(q, c, d, {"queries", "codes", "d"});
 }
@@ -73,6 +75,9 @@ template <class Q, class C>
 void check_topk(const Q& q, const C& c, std::size_t k, const MatrixView<std::uint32_t>& dist,
                 const MatrixView<std::size_t>& index) {
     check_bits(q.cols, "queries");
+    check_hamming_bits(q.cols, max_topk_bits, "queries");
+    check_operand_view(q, "queries");
+    check_operand_view(c, "codes");
     require(c.cols == q.cols, "codes", "codes have ", c.cols, " bits but queries have ", q.cols);
     check_view(index, "labels");
     check_view(dist, "distances");

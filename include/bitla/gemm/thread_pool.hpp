@@ -69,7 +69,7 @@ inline bool move_off_cpus(const std::atomic<int>* avoid, std::size_t count, std:
     other = own;
     for (std::size_t i = 0; i < count; ++i)
         if (const int c = avoid[i].load(std::memory_order_relaxed); i != self && c >= 0 && c < CPU_SETSIZE)
-            CPU_CLR(c, &other);
+            CPU_CLR(static_cast<std::size_t>(c), &other);
     if (CPU_COUNT(&other) == 0 || ::sched_setaffinity(0, sizeof other, &other) != 0) return false;
     (void)::sched_setaffinity(0, sizeof own, &own);
     return true;

@@ -15,8 +15,9 @@
 // call, integer sums are exact, the float epilogue is one expression per element).
 //
 // Errors (bitla::error naming the argument, thrown before any output is written): K
-// mismatch, K = 0, an output of the wrong shape or overlapping an input, scales of the
-// wrong length, a block outside the output. The driver: gemm/xnor_driver.hpp.
+// mismatch, K = 0, K > 2^31 - 1, a bit view that is not padded or strided as the kernels
+// read it, an output of the wrong shape or overlapping an input, scales of the wrong length
+// or not finite, a block outside the output. The driver: gemm/xnor_driver.hpp.
 #pragma once
 
 #include <cstddef>
@@ -34,8 +35,8 @@ namespace detail {
 template <class V, class Y>
 void check_xnor(const BitView<enc::sign>& a, const V& w, const MatrixView<Y>& y) {
     check_bits(a.cols, "a");
-    check_product(a, w, y, {"a", "w", "y"});
     check_int32_accumulator(a.cols, 1, 1, "a");
+    check_product(a, w, y, {"a", "w", "y"});
 }
 
 /// The scaled form: the bits as check_xnor, each scale empty or one per row of its operand,
@@ -45,6 +46,7 @@ inline void check_xnor_scaled(const SignRows& a, const SignRows& w, const Matrix
     const auto check_scale = [&](const SignRows& s, std::string_view name) {
         require(s.scale.empty() || s.scale.size() == s.values.rows, name, name, ".scale has ", s.scale.size(),
                 " entries but ", name, " has ", s.values.rows, " rows");
+        check_finite(s.scale, name, name == "a" ? "a.scale" : "w.scale");
         const void* b = s.scale.data();
         const void* e = s.scale.data() + s.scale.size();
         require(!overlaps(y.first_byte(), y.end_byte(), b, e), "y", "y overlaps ", name, ".scale");

@@ -30,7 +30,7 @@ struct AddGemv {
     template <AddCodes C, int NR>
     static BITLA_ALWAYS_INLINE void tile(const AddLayout& l, const AddRowsArgs& r, std::size_t n, bool stream) noexcept {
         const std::uint8_t* p0 = r.w + l.row_offset(n);
-        const std::uint8_t* w[NR];
+        const std::uint8_t* w[std::size_t{NR}];
         for (int j = 0; j < NR; ++j) w[j] = p0 + 64 * static_cast<std::size_t>(j);
         const bool grouped = r.out_f != nullptr;
         const std::size_t groups = l.groups;
@@ -47,10 +47,10 @@ struct AddGemv {
                 ahead += l.block_stride();
             }
         };
-        typename Ops::gacc y[NR];
+        typename Ops::gacc y[std::size_t{NR}];
         for (auto& v : y) v = Ops::gzero();
-        std::int32_t total[NR] = {};
-        std::size_t block[NR] = {};
+        std::int32_t total[std::size_t{NR}] = {};
+        std::size_t block[std::size_t{NR}] = {};
         T::template sweep<C, 1, NR>(
             l, r.x, 0, w, n % l.panel, l.steps, grouped ? l.flush_steps() : 0,
             [&](int, int j, const typename Ops::acc& a) __attribute__((always_inline)) {

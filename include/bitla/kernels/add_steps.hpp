@@ -24,34 +24,34 @@ BITLA_BEGIN_NAMESPACE
 namespace kernels {
 
 template <class Ops, AddCodes C, int NR, bool Rolled = false, class Step>
-BITLA_ALWAYS_INLINE void for_each_step(const AddLayout& l, const std::uint8_t* const (&w)[NR], std::size_t row0,
+BITLA_ALWAYS_INLINE void for_each_step(const AddLayout& l, const std::uint8_t* const (&w)[std::size_t{NR}], std::size_t row0,
                                        std::size_t steps, Step&& step) {
     using S = typename Ops::step;
     const typename Ops::consts k;
     [[maybe_unused]] const std::size_t cp = l.phys(l.code_offset()), bs = l.block_stride();
     if constexpr (C == AddCodes::bits) {
         const std::uint8_t* panel = w[0] + l.bits_block(row0, 0);
-        S bit[NR];
+        S bit[std::size_t{NR}];
         for (int j = 0; j < NR; ++j) bit[j] = Ops::splat(static_cast<std::uint8_t>(1u << (row0 + static_cast<std::size_t>(j))));
         for (std::size_t t = 0; t < steps; ++t) {
             const S c = Ops::load(panel + 64 * t);
-            S q[NR];
+            S q[std::size_t{NR}];
             unrolled<NR>([&](auto j) __attribute__((always_inline)) { q[j] = Ops::bits(k, c, bit[j]); });
             step(t, q);
         }
     } else if constexpr (C == AddCodes::planes) {
         for (std::size_t t = 0; t < steps; ++t) {
-            S q[NR];
+            S q[std::size_t{NR}];
             for (int j = 0; j < NR; ++j) q[j] = Ops::plane(l, w[j], t);
             step(t, q);
         }
     } else if constexpr (Rolled) {  // one step per iteration: step() is inlined once
-        S c[NR] = {};
+        S c[std::size_t{NR}] = {};
         for (std::size_t t = 0; t < steps; ++t) {
             const std::size_t per = C == AddCodes::code2 ? 4 : 5, s = t % per;
             if (s == 0)
                 for (int j = 0; j < NR; ++j) c[j] = Ops::load(w[j] + cp + t / per * bs);
-            S q[NR];
+            S q[std::size_t{NR}];
             for (int j = 0; j < NR; ++j) {
                 if constexpr (C == AddCodes::code2) q[j] = Ops::code2(k, c[j], static_cast<unsigned>(s));
                 else q[j] = Ops::trit(k, c[j]);
@@ -60,24 +60,24 @@ BITLA_ALWAYS_INLINE void for_each_step(const AddLayout& l, const std::uint8_t* c
         }
     } else if constexpr (C == AddCodes::code2) {
         for (std::size_t t0 = 0; t0 < steps; t0 += 4) {
-            S c[NR];
+            S c[std::size_t{NR}];
             for (int j = 0; j < NR; ++j) c[j] = Ops::load(w[j] + cp + t0 / 4 * bs);
             unrolled<4>([&](auto s) __attribute__((always_inline)) {
                 if (t0 + std::size_t{s} >= steps) return;
-                S q[NR];
+                S q[std::size_t{NR}];
                 unrolled<NR>([&](auto j) __attribute__((always_inline)) { q[j] = Ops::code2(k, c[j], unsigned{s}); });
                 step(t0 + std::size_t{s}, q);
             });
         }
     } else {  // base3
         for (std::size_t t0 = 0, b = 0; t0 < steps; t0 += 5, ++b) {
-            S c[NR];
+            S c[std::size_t{NR}];
             for (int j = 0; j < NR; ++j) c[j] = Ops::load(w[j] + cp + b * bs);
             if constexpr (requires(S& v) { Ops::trits2(k, v, v, v); }) {  // two trits per decode
                 unrolled<3>([&](auto h) __attribute__((always_inline)) {
                     const std::size_t t = t0 + 2 * std::size_t{h};
                     if (t >= steps) return;
-                    S q[NR], q1[NR];
+                    S q[std::size_t{NR}], q1[std::size_t{NR}];
                     if constexpr (h == 2) {
                         unrolled<NR>([&](auto j) __attribute__((always_inline)) { q[j] = Ops::trit(k, c[j]); });
                     } else {
@@ -90,7 +90,7 @@ BITLA_ALWAYS_INLINE void for_each_step(const AddLayout& l, const std::uint8_t* c
             } else {
                 unrolled<5>([&](auto s) __attribute__((always_inline)) {
                     if (t0 + std::size_t{s} >= steps) return;
-                    S q[NR];
+                    S q[std::size_t{NR}];
                     unrolled<NR>([&](auto j) __attribute__((always_inline)) { q[j] = Ops::trit(k, c[j]); });
                     step(t0 + std::size_t{s}, q);
                 });

@@ -57,11 +57,11 @@ struct AddTiles {
     /// prefetch(t) runs before step t is computed.
     template <AddCodes C, int MR, int NR, class Flush, class Finish, class Prefetch>
     static BITLA_ALWAYS_INLINE void sweep(const AddLayout& l, const std::int8_t* x, std::size_t x_stride,
-                                          const std::uint8_t* const (&w)[NR], std::size_t row0, std::size_t steps,
+                                          const std::uint8_t* const (&w)[std::size_t{NR}], std::size_t row0, std::size_t steps,
                                           std::size_t per, Flush&& flush, Finish&& finish, Prefetch&& prefetch) {
         // Every loop over the tile is unrolled at compile time: a pair index known only at
         // run time keeps the accumulator array in memory.
-        typename Ops::acc a[MR][NR];
+        typename Ops::acc a[std::size_t{MR}][std::size_t{NR}];
         const auto each = [&](auto&& f) __attribute__((always_inline)) {
             unrolled<MR>([&](auto i) __attribute__((always_inline)) {
                 unrolled<NR>([&](auto j) __attribute__((always_inline)) { f(i, j); });
@@ -69,7 +69,7 @@ struct AddTiles {
         };
         each([&](auto i, auto j) __attribute__((always_inline)) { a[i][j] = Ops::zero(); });
         std::size_t since = 0, in_block = 0;
-        for_each_step<Ops, C, NR>(l, w, row0, steps, [&](std::size_t t, const typename Ops::step (&q)[NR])
+        for_each_step<Ops, C, NR>(l, w, row0, steps, [&](std::size_t t, const typename Ops::step (&q)[std::size_t{NR}])
                                                          __attribute__((always_inline)) {
             prefetch(t);
             unrolled<MR>([&](auto i) __attribute__((always_inline)) {
@@ -99,7 +99,7 @@ struct AddTiles {
 
     template <AddCodes C, int MR, int NR>
     static void dot_tile(const AddLayout& l, const AddTileArgs& a) noexcept {
-        const std::uint8_t* w[NR];
+        const std::uint8_t* w[std::size_t{NR}];
         for (int j = 0; j < NR; ++j) w[j] = a.w + static_cast<std::size_t>(j) * a.w_stride;
         auto* out = static_cast<std::int32_t*>(a.out);
         std::size_t block = 0;

@@ -120,6 +120,14 @@ struct Avx512Add : Avx512Reduce<Arch> {
 
 /// The add-only primitives of the AVX-512 levels (the contract is in kernels/add_tiles.hpp):
 /// a step is one zmm, the dword lanes one zmm (no staging).
+/// The count type of the immediate-shift intrinsics: int in GCC's headers, unsigned int in
+/// clang's (so -Wsign-conversion holds under both).
+#if defined(__clang__)
+using shift_count = unsigned;
+#else
+using shift_count = int;
+#endif
+
 template <class Arch>
 struct Avx512AddOps {
     using K = Avx512Add<Arch>;
@@ -140,7 +148,7 @@ struct Avx512AddOps {
         return _mm512_min_epu8(_mm512_and_si512(c, bit), k.one);
     }
     static BITLA_ALWAYS_INLINE step code2(const consts& k, step c, unsigned s) noexcept {
-        return _mm512_and_si512(s == 0 ? c : _mm512_srli_epi16(c, 2 * s), k.three);
+        return _mm512_and_si512(s == 0 ? c : _mm512_srli_epi16(c, static_cast<shift_count>(2 * s)), k.three);
     }
     static BITLA_ALWAYS_INLINE step trit(const consts& k, step& c) noexcept {
         return K::next_trit(c, k.t86, k.t171, k.one, k.two);

@@ -47,10 +47,10 @@ struct Avx512AddF32 {
         static_assert(MR * NR <= 4);
         const auto* x = static_cast<const float*>(a.x);
         auto* out = static_cast<float*>(a.out);
-        const std::uint8_t* w[NR];
+        const std::uint8_t* w[std::size_t{NR}];
         #pragma GCC unroll 4
         for (int j = 0; j < NR; ++j) w[j] = a.w + static_cast<std::size_t>(j) * a.w_stride;
-        __m512 acc[MR][NR][4];
+        __m512 acc[std::size_t{MR}][std::size_t{NR}][4];
         #pragma GCC unroll 4
         for (int i = 0; i < MR; ++i)
             #pragma GCC unroll 4
@@ -81,10 +81,10 @@ struct Avx512AddF32 {
                 ++block;
             }
         };
-        const auto multiply = [&](std::size_t t, const __m512i (&q)[NR]) __attribute__((always_inline)) {
+        const auto multiply = [&](std::size_t t, const __m512i (&q)[std::size_t{NR}]) __attribute__((always_inline)) {
             const float* xp = x + 64 * t;
             const auto reg = [&]<int V>() __attribute__((always_inline)) {
-                __m512 xv[MR];
+                __m512 xv[std::size_t{MR}];
                 #pragma GCC unroll 4
                 for (int i = 0; i < MR; ++i) xv[i] = _mm512_loadu_ps(xp + static_cast<std::size_t>(i) * a.x_stride + 16 * V);
                 #pragma GCC unroll 4
@@ -104,7 +104,7 @@ struct Avx512AddF32 {
 
         if constexpr (C == AddCodes::bits) {
             const std::uint8_t* panel = w[0] + l.bits_block(a.row0, 0);  // the block of step 0
-            __m128i bit[NR];
+            __m128i bit[std::size_t{NR}];
             #pragma GCC unroll 4
             for (int j = 0; j < NR; ++j) bit[j] = _mm_set1_epi8(static_cast<char>(1u << (a.row0 + static_cast<std::size_t>(j))));
             for (std::size_t t = 0; t < a.steps; ++t) {
@@ -112,7 +112,7 @@ struct Avx512AddF32 {
                 #pragma GCC unroll 4
                 for (int v = 0; v < 4; ++v) {
                     const __m128i c = _mm_load_si128(reinterpret_cast<const __m128i*>(panel + 64 * t + 16 * v));
-                    __m512 xv[MR];
+                    __m512 xv[std::size_t{MR}];
                     #pragma GCC unroll 4
                     for (int i = 0; i < MR; ++i)
                         xv[i] = _mm512_loadu_ps(xp + static_cast<std::size_t>(i) * a.x_stride + 16 * v);

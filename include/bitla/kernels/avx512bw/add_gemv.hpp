@@ -84,7 +84,7 @@ struct Avx512AddGemv {
     /// chunk sums (its accumulators then cleared), y[j] += s'·c + u'·xs, one group per lane.
     template <int NR, class Take>
     static BITLA_ALWAYS_INLINE void add_groups(const AddLayout& l, const AddRowsArgs& r, const std::uint8_t* p0,
-                                               std::size_t g0, __m512 (&y)[NR], Take&& take) noexcept {
+                                               std::size_t g0, __m512 (&y)[std::size_t{NR}], Take&& take) noexcept {
         const std::size_t groups = l.groups;
         const __mmask16 km = g0 + 16 <= groups ? static_cast<__mmask16>(0xffff)
                              : g0 >= groups    ? static_cast<__mmask16>(0)
@@ -108,8 +108,8 @@ struct Avx512AddGemv {
         const std::uint8_t* p0 = r.w + l.row_offset(n);  // row j at p0 + 64 j
         const std::size_t bs = l.block_stride(), cp = l.phys(l.code_offset());
         const std::uint8_t* code = p0 + cp;               // code block b of row j at code + b·bs + 64 j
-        __m512i lo[NR], hi[NR], c[NR];
-        __m512 y[NR];
+        __m512i lo[std::size_t{NR}], hi[std::size_t{NR}], c[std::size_t{NR}];
+        __m512 y[std::size_t{NR}];
         for (int j = 0; j < NR; ++j)
             lo[j] = hi[j] = c[j] = _mm512_setzero_si512(), y[j] = _mm512_setzero_ps();
         const bool grouped = r.out_f != nullptr;
@@ -171,7 +171,7 @@ struct Avx512AddGemv {
                 }
             }
             if (grouped)
-                add_groups(l, r, p0, g0, y, [&](int j) __attribute__((always_inline)) {
+                add_groups<NR>(l, r, p0, g0, y, [&](int j) __attribute__((always_inline)) {
                     const __m512i v = combine<C, Wide>(lo[j], hi[j]);
                     lo[j] = hi[j] = _mm512_setzero_si512();
                     return v;
@@ -179,21 +179,21 @@ struct Avx512AddGemv {
         }
         ahead.finish(l);
         const std::size_t o = n - r.first;
-        if (grouped) return store_sums(y, r.out_f + o);
+        if (grouped) return store_sums<NR>(y, r.out_f + o);
         for (int j = 0; j < NR; ++j) lo[j] = combine<C, Wide>(lo[j], hi[j]);
-        store_sums(lo, r.out_i + o);
+        store_sums<NR>(lo, r.out_i + o);
     }
 
     /// out[j] = the sum of v[j]'s lanes (int32 or float): one transposing reduction for a
     /// whole panel.
     template <int NR>
-    static BITLA_ALWAYS_INLINE void store_sums(const __m512i (&v)[NR], std::int32_t* out) noexcept {
+    static BITLA_ALWAYS_INLINE void store_sums(const __m512i (&v)[std::size_t{NR}], std::int32_t* out) noexcept {
         if constexpr (NR == 8) _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), K::hsum8(v));
         else
             for (int j = 0; j < NR; ++j) out[j] = K::hsum(v[j]);
     }
     template <int NR>
-    static BITLA_ALWAYS_INLINE void store_sums(const __m512 (&v)[NR], float* out) noexcept {
+    static BITLA_ALWAYS_INLINE void store_sums(const __m512 (&v)[std::size_t{NR}], float* out) noexcept {
         if constexpr (NR == 8) _mm256_storeu_ps(out, K::hsum8_ps(v));
         else
             for (int j = 0; j < NR; ++j) out[j] = K::hsum_ps(v[j]);
@@ -218,8 +218,8 @@ struct Avx512AddGemv {
         const bool grouped = r.out_f != nullptr;
         Prefetch<NR == 8> ahead(p0, grouped);
         const std::size_t per = grouped ? l.flush_steps() : l.steps;
-        __m512i lo[NR], hi[NR], bit[NR];
-        __m512 y[NR];
+        __m512i lo[std::size_t{NR}], hi[std::size_t{NR}], bit[std::size_t{NR}];
+        __m512 y[std::size_t{NR}];
         for (int j = 0; j < NR; ++j) {
             lo[j] = hi[j] = _mm512_setzero_si512(), y[j] = _mm512_setzero_ps();
             bit[j] = K::row_bit(r0 + static_cast<std::size_t>(j));
@@ -254,7 +254,7 @@ struct Avx512AddGemv {
                 const __m512i c = _mm512_load_si512(code + 64 * t), xv = _mm512_load_si512(r.x + 64 * t);
                 for (int j = 0; j < NR; ++j) lo[j] = K::dp(lo[j], select(c, j), xv);
             }
-            add_groups(l, r, p0, g0, y, [&](int j) __attribute__((always_inline)) {
+            add_groups<NR>(l, r, p0, g0, y, [&](int j) __attribute__((always_inline)) {
                 const __m512i v = sum(j);
                 lo[j] = _mm512_setzero_si512();
                 return v;
@@ -262,9 +262,9 @@ struct Avx512AddGemv {
         }
         ahead.finish(l);
         const std::size_t o = n - r.first;
-        if (grouped) return store_sums(y, r.out_f + o);
+        if (grouped) return store_sums<NR>(y, r.out_f + o);
         for (int j = 0; j < NR; ++j) lo[j] = sum(j);
-        store_sums(lo, r.out_i + o);
+        store_sums<NR>(lo, r.out_i + o);
     }
 
     /// Rows up to the first panel boundary one at a time, whole panels as 8-row tiles, the

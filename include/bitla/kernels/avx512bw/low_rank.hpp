@@ -32,7 +32,7 @@ struct Avx512LowRank {
         __m512 v[16];
         std::size_t i = 0;
         for (; i + 16 <= n; i += 16) {
-            for (int j = 0; j < 16; ++j) v[j] = _mm512_mul_ps(_mm512_loadu_ps(b + (i + j) * 16), tv);
+            for (std::size_t j = 0; j < 16; ++j) v[j] = _mm512_mul_ps(_mm512_loadu_ps(b + (i + j) * 16), tv);
             _mm512_storeu_ps(y + i, _mm512_add_ps(_mm512_loadu_ps(y + i), R::hsum16_ps(v)));
         }
         if (i == n) return;

@@ -136,6 +136,7 @@ void gemm(const X& x_in, const W& w_in, Y&& y_in) {
     const MatrixView<Out> y = y_in;
     bitla::detail::check_view(x, "x");
     bitla::detail::check_product(x, w, y);
+    bitla::detail::check_finite(x, "x");
     if constexpr (int_activation<T>) bitla::detail::check_int32_accumulator(x.cols, 128, max_abs_value(w));
     for (std::size_t m = 0; m < x.rows; ++m)
         for (std::size_t n = 0; n < w.rows; ++n) y(m, n) = static_cast<Out>(detail::dot(x.row(m).data(), w, n));
@@ -153,8 +154,9 @@ template <class A, packed_matrix W>
 void xnor_gemm(const A& a_in, const W& w_in, MatrixView<std::int32_t> y) {
     const auto a = a_in.view();
     const auto w = w_in.view();
-    bitla::detail::check_product(a, w, y, {"a", "w", "y"});
+    bitla::detail::require(a.cols != 0, "a", "a has 0 columns: there are no bits to compare");
     bitla::detail::check_int32_accumulator(a.cols, 1, 1, "a");
+    bitla::detail::check_product(a, w, y, {"a", "w", "y"});
     for (std::size_t m = 0; m < a.rows; ++m)
         for (std::size_t n = 0; n < w.rows; ++n) y(m, n) = detail::bits_dot(a, m, w, n);
 }
@@ -164,12 +166,15 @@ void xnor_gemm(const A& a_in, const W& w_in, MatrixView<std::int32_t> y) {
 inline void xnor_gemm(const SignRows& as, const SignRows& ws, MatrixView<float> y) {
     const BitView<enc::sign>&a = as.values, &w = ws.values;
     const std::span<const float> a_scale = as.scale, w_scale = ws.scale;
-    bitla::detail::check_product(a, w, y, {"a", "w", "y"});
+    bitla::detail::require(a.cols != 0, "a", "a has 0 columns: there are no bits to compare");
     bitla::detail::check_int32_accumulator(a.cols, 1, 1, "a");
+    bitla::detail::check_product(a, w, y, {"a", "w", "y"});
     bitla::detail::require(a_scale.empty() || a_scale.size() == a.rows, "a", "a.scale has ", a_scale.size(),
                            " entries but a has ", a.rows, " rows");
     bitla::detail::require(w_scale.empty() || w_scale.size() == w.rows, "w", "w.scale has ", w_scale.size(),
                            " entries but w has ", w.rows, " rows");
+    bitla::detail::check_finite(a_scale, "a", "a.scale");
+    bitla::detail::check_finite(w_scale, "w", "w.scale");
     for (std::size_t m = 0; m < a.rows; ++m)
         for (std::size_t n = 0; n < w.rows; ++n) {
             const float sa = a_scale.empty() ? 1.0f : a_scale[m];
@@ -189,6 +194,8 @@ void xnor_gemv(const A& a, const W& w, std::span<std::int32_t> y) {
 /// d (nq x nb) = Hamming distances popcount(q_i xor c_j); q and c bits of either encoding.
 template <bit_encoding E, bit_encoding F>
 void hamming_distances(const BitView<E>& q, const BitView<F>& c, MatrixView<std::uint32_t> d) {
+    bitla::detail::require(q.cols != 0, "queries", "queries has 0 columns: there are no bits to compare");
+    bitla::detail::check_hamming_bits(q.cols, bitla::detail::max_distance_bits, "queries");
     bitla::detail::check_product(q, c, d, {"queries", "codes", "d"});
     for (std::size_t i = 0; i < q.rows; ++i)
         for (std::size_t j = 0; j < c.rows; ++j) {
@@ -204,9 +211,12 @@ void hamming_distances(const BitView<E>& q, const BitView<F>& c, MatrixView<std:
 template <bit_encoding E, bit_encoding F>
 void hamming_topk(const BitView<E>& q, const BitView<F>& c, std::size_t k, MatrixView<std::uint32_t> dist,
                   MatrixView<std::size_t> index) {
+    bitla::detail::check_hamming_bits(q.cols, bitla::detail::max_topk_bits, "queries");
     bitla::detail::require(k >= 1 && k <= c.rows, "k", "k = ", k, " is not in [1, ", c.rows, "]");
-    bitla::detail::require(index.rows == q.rows && dist.rows == q.rows && dist.cols == k && index.cols == k,
-                           "distances", "distances and labels must both be ", q.rows, " x ", k);
+    bitla::detail::require(dist.rows == q.rows && dist.cols == k, "distances", "distances is ", dist.rows, " x ",
+                           dist.cols, " but there are ", q.rows, " queries and k = ", k);
+    bitla::detail::require(index.rows == q.rows && index.cols == k, "labels", "labels is ", index.rows, " x ",
+                           index.cols, " but there are ", q.rows, " queries and k = ", k);
     Matrix<std::uint32_t> all(q.rows, c.rows);
     hamming_distances(q, c, all.view());
     std::vector<std::size_t> order(c.rows);
