@@ -104,7 +104,7 @@ public:
         opt_.pool = &pool_;
     }
     void operator()(const bitla::AddWeights& w) {
-        bitla::gemv(x_.row(0), 0.02f, w, std::span<float>(y_), opt_);
+        bitla::gemv(bitla::Int8Vector{x_.row(0), 0.02f}, w, std::span<float>(y_), opt_);
         benchmark::DoNotOptimize(y_.data());
     }
     bitla::ThreadPool& pool() { return pool_; }

@@ -56,7 +56,7 @@ void hamming_topk(benchmark::State& state, bool avx2) {
     bitla::Matrix<std::uint32_t> dist(nq, k);
     bitla::ThreadPool pool(1);
     for (auto _ : state) {
-        bitla::hamming_topk(d.query_bits, d.base_bits, index.cols, dist, index, {&pool});
+        bitla::hamming_topk(d.query_bits, d.base_bits, index.cols(), dist, index, {&pool});
         benchmark::DoNotOptimize(index.data());
         benchmark::ClobberMemory();
     }

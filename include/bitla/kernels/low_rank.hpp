@@ -34,6 +34,13 @@ struct LowRankKernels {
 
 namespace kernels {
 
+/// Floats per vector of an xsimd architecture (1: no vectors).
+template <class S>
+constexpr std::size_t float_lanes() noexcept {
+    if constexpr (std::is_void_v<S>) return 1;
+    else return xsimd::batch<float, S>::size;
+}
+
 template <class Arch>
 void low_rank_project(const float* x, std::size_t k, const float* a, std::size_t lda, std::size_t rows, float* t) {
     using S = typename Arch::simd;
@@ -78,7 +85,8 @@ void low_rank_project(const float* x, std::size_t k, const float* a, std::size_t
 template <class Arch>
 void low_rank_expand(const float* b, std::size_t ldb, std::size_t n, std::size_t r, const float* t, float* y) {
     using S = typename Arch::simd;
-    if constexpr (!std::is_void_v<S>) {
+    // Vectors of up to 8 floats: xsimd 8.1's 16-lane haddp misplaces rows (see above).
+    if constexpr (float_lanes<S>() > 1 && float_lanes<S>() <= 8) {
         using B = xsimd::batch<float, S>;
         constexpr std::size_t w = B::size, per_row = 16 / w;
         if (r == 16 && ldb == 16) {  // the common rank: one row of B is 16 / w vectors
