@@ -1,8 +1,9 @@
-// The int8 prefill tiles (M >= 2, ungrouped): every code format at the extremes of its
+// The int8 tiles (M >= 2, ungrouped): every code format at the extremes of its
 // sums, every tile shape the drivers cut (2 .. 4 activation rows of a tile, 1 .. 4 weight
 // rows, tiles starting at odd rows of a panel), bit-exact against bitla::reference on every
 // ISA the host runs. neon_i8mm's smmla tile pairs rows (kernels/neon/add_tile_mmla.hpp):
-// odd M and N repeat a row into the pair, bits codes are summed negated.
+// odd M and N repeat a row into the pair, bits codes are summed negated; NEON decodes n-bit
+// planes (kernels/neon/add_planes.hpp), 8 of them (codes up to 255) with usdot.
 #include <bitla/gemm/add.hpp>
 #include <bitla/kernels/generic/reference.hpp>
 
@@ -76,6 +77,8 @@ TEST_CASE("int8 prefill tiles at the extremes of every code format and tile shap
                 check(x, TernaryPacked<enc::base3>::from_values(extreme(n, k, 1, -1, 1)), "ternary base3");
                 check(x, BitPlanes::from_values(extreme(n, k, 3, 0, 3), 2), "bitplanes2");
                 check(x, BitPlanes::from_values(extreme(n, k, 1, 0, 1), 1), "bitplanes1");
+                check(x, BitPlanes::from_values(extreme(n, k, 7, 0, 7), 3), "bitplanes3");
+                check(x, BitPlanes::from_values(extreme(n, k, 255, 0, 255), 8), "bitplanes8");
             }
         }
 }

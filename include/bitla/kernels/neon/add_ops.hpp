@@ -7,7 +7,8 @@
 //   dotprod  acc += sdot(q, x): each int32 lane sums its 4 byte products (1 op per 16 bytes)
 //   neon     smull / smull2 (8 int16 products each), addp (pairs: <= 2·3·128), sadalp into
 //            the int32 lanes (the pairs of pairs: 4 bytes a lane): 4 ops per 16 bytes
-// (8-bit planes, codes up to 255, are not signed bytes: n-bit planes use GenericAdd.)
+//   i8mm     usdot (u8 codes · s8 x, the same cost), so 8-bit planes' codes up to 255 fit too
+// n-bit planes decode in add_planes.hpp (8 planes: neon_i8mm only, else GenericAdd).
 // base3: umull / umull2 by 9 and uzp2 / uzp1: the high bytes of 9b are 3·t0 + t1 (split by
 // two tbl lookups), the low bytes the b two trits on: 4 ops per step and 16 bytes with the
 // sdot, half of them on the multiply pipe (the compare form took 7, by 3 took 5).
@@ -28,6 +29,7 @@
 
 #include "../../core/add_layout.hpp"
 #include "../add_kernels.hpp"
+#include "add_planes.hpp"
 #include "add_tile_mmla.hpp"
 
 BITLA_BEGIN_NAMESPACE
@@ -109,6 +111,12 @@ struct NeonAddOps {
         return q;
     }
 
+    /// n-bit planes (add_planes.hpp); 8 planes' codes (up to 255) only where dot is usdot.
+    static constexpr bool planes_ok(const AddLayout& l) noexcept { return i8mm || l.bits != 8; }
+    static BITLA_ALWAYS_INLINE step plane(const AddLayout& l, const std::uint8_t* w, std::size_t t) noexcept {
+        return NeonPlanes<Arch>::template plane<step>(l, w, t);
+    }
+
     static BITLA_ALWAYS_INLINE acc zero() noexcept {
         const int32x4_t z = vdupq_n_s32(0);
         return {{z, z, z, z}};
@@ -116,6 +124,10 @@ struct NeonAddOps {
     static BITLA_ALWAYS_INLINE void dot(acc& a, const step& q, const step& x) noexcept {
         for (int r = 0; r < 4; ++r) {
             const int8x16_t qs = vreinterpretq_s8_u8(q.v[r]), xs = vreinterpretq_s8_u8(x.v[r]);
+#if BITLA_FLAGS_NEON_I8MM
+            if constexpr (i8mm) a.v[r] = vusdotq_s32(a.v[r], q.v[r], xs);  // u8 codes: 8 planes too
+            else
+#endif
 #if BITLA_FLAGS_NEON_DOTPROD
             if constexpr (dotprod) a.v[r] = vdotq_s32(a.v[r], qs, xs);
             else
