@@ -78,6 +78,7 @@ TEST_CASE("int8 prefill tiles at the extremes of every code format and tile shap
                 check(x, BitPlanes::from_values(extreme(n, k, 3, 0, 3), 2), "bitplanes2");
                 check(x, BitPlanes::from_values(extreme(n, k, 1, 0, 1), 1), "bitplanes1");
                 check(x, BitPlanes::from_values(extreme(n, k, 7, 0, 7), 3), "bitplanes3");
+                check(x, BitPlanes::from_values(extreme(n, k, 127, 0, 127), 7), "bitplanes7");  // neon: smull pairs 2·127·128 in int16
                 check(x, BitPlanes::from_values(extreme(n, k, 255, 0, 255), 8), "bitplanes8");
             }
         }
