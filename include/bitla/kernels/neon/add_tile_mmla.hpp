@@ -11,9 +11,9 @@
 // set), so those sums come out negated.
 // Signed smmla, not usmmla: the codes (0 .. 3) are valid signed bytes, as for sdot.
 // Loop order: a code block's 16-byte register r outside its steps, so only r's raw codes
-// (4 zipped registers) stay live. Register plan: 16 accumulators (2 x 2 pairs x zip half x
-// parity of r: two smmla per accumulator and step keep its latency off the critical path),
-// 4 raw, 4 decoded, 4 activation registers.
+// (4 zipped registers) stay live. Register plan: 8 accumulators (2 x 2 pairs x zip half:
+// 4 smmla per accumulator and step, a chain shorter than the step's issue time), 4 raw,
+// 4 decoded, 4 + 4 activation registers; 16 accumulators made GCC 12 spill.
 // Grouped sums need one dword lane per chunk, and a smmla adds two lanes' bytes: grouped
 // tiles and one-row tiles go to the shared sdot tiles.
 #pragma once
