@@ -39,7 +39,8 @@ void check(const Matrix<std::int8_t>& x, const W& w, const char* what) {
         // Ranges cut inside panels: tiles of 1 .. 3 rows starting at rows 1, 4, 7 of a panel.
         const auto a = prepare(Int8Rows{x, {}}, packed);
         Matrix<std::int32_t> z(x.rows(), n);
-        for (std::size_t c = 0; c + 1 < std::size(cuts); ++c) gemm_rows(a, packed, z.view(), cuts[c], cuts[c + 1]);
+        for (std::size_t c = 0; c + 1 < std::size(cuts); ++c)
+            gemm_block(a, packed, z.view(), OutputBlock::columns(cuts[c], cuts[c + 1]));
         for (std::size_t r = 0; r < x.rows(); ++r)
             for (std::size_t j = 0; j < n; ++j) ok = ok && z(r, j) == ref(r, j);
         REQUIRE(ok);
