@@ -7,10 +7,12 @@
 //   dotprod  acc += sdot(q, x): each int32 lane sums its 4 byte products (1 op per 16 bytes)
 //   neon     smull / smull2 (8 int16 products each), addp (pairs: <= 2·3·128), sadalp into
 //            the int32 lanes (the pairs of pairs: 4 bytes a lane): 4 ops per 16 bytes
-// (8-bit planes, codes up to 255, are not signed bytes: n-bit planes use GenericAdd.)
+//   i8mm     usdot (u8 codes · s8 x, the same cost), so 8-bit planes' codes up to 255 fit too
+// n-bit planes decode in add_planes.hpp (8 planes: neon_i8mm only, else GenericAdd).
 // base3: umull / umull2 by 9 and uzp2 / uzp1: the high bytes of 9b are 3·t0 + t1 (split by
 // two tbl lookups), the low bytes the b two trits on: 4 ops per step and 16 bytes with the
 // sdot, half of them on the multiply pipe (the compare form took 7, by 3 took 5).
+// neon_i8mm: ungrouped prefill tiles of 2 .. 4 activation rows use smmla (add_tile_mmla.hpp).
 // 32 q registers hold a 2 x 2 tile: 4 x 4 accumulators, 2 x 4 decoded code registers, x.
 // fp32: codes widened (uxtl, uxtl, ucvtf) and multiplied in (fmla), one float32x4 per
 // dword lane, so a chunk sum is one addv. GEMV's fp16 metadata: fcvtl (base ARMv8).
@@ -27,6 +29,8 @@
 
 #include "../../core/add_layout.hpp"
 #include "../add_kernels.hpp"
+#include "add_planes.hpp"
+#include "add_tile_mmla.hpp"
 
 BITLA_BEGIN_NAMESPACE
 namespace kernels {
@@ -50,7 +54,9 @@ struct NeonAddOps {
         uint8x16_t div3 = vcombine_u8(vcreate_u8(0x0202010101000000ull), vcreate_u8(0x02ull));
         uint8x16_t mod3 = vcombine_u8(vcreate_u8(0x0100020100020100ull), vcreate_u8(0x02ull));
     };
-    static constexpr int mr = 2, nr = 2;
+    static constexpr bool i8mm = BITLA_FLAGS_NEON_I8MM && ::bitla::arch::extends_v<Arch, ::bitla::arch::neon_i8mm>;
+    static constexpr int mr = i8mm ? 4 : 2, nr = i8mm ? 4 : 2;  // neon_i8mm: its smmla tile's
+    static constexpr int shared_mr = 2, shared_nr = 2;
     static constexpr std::size_t settle_steps = 0;
 
     static BITLA_ALWAYS_INLINE step load(const std::uint8_t* p) noexcept {
@@ -105,6 +111,12 @@ struct NeonAddOps {
         return q;
     }
 
+    /// n-bit planes (add_planes.hpp); 8 planes' codes (up to 255) only where dot is usdot.
+    static constexpr bool planes_ok(const AddLayout& l) noexcept { return i8mm || l.bits != 8; }
+    static BITLA_ALWAYS_INLINE step plane(const AddLayout& l, const std::uint8_t* w, std::size_t t) noexcept {
+        return NeonPlanes<Arch>::template plane<step>(l, w, t);
+    }
+
     static BITLA_ALWAYS_INLINE acc zero() noexcept {
         const int32x4_t z = vdupq_n_s32(0);
         return {{z, z, z, z}};
@@ -112,6 +124,10 @@ struct NeonAddOps {
     static BITLA_ALWAYS_INLINE void dot(acc& a, const step& q, const step& x) noexcept {
         for (int r = 0; r < 4; ++r) {
             const int8x16_t qs = vreinterpretq_s8_u8(q.v[r]), xs = vreinterpretq_s8_u8(x.v[r]);
+#if BITLA_FLAGS_NEON_I8MM
+            if constexpr (i8mm) a.v[r] = vusdotq_s32(a.v[r], q.v[r], xs);  // u8 codes: 8 planes too
+            else
+#endif
 #if BITLA_FLAGS_NEON_DOTPROD
             if constexpr (dotprod) a.v[r] = vdotq_s32(a.v[r], qs, xs);
             else
@@ -123,6 +139,14 @@ struct NeonAddOps {
             }
         }
     }
+#if BITLA_FLAGS_NEON_I8MM
+    /// neon_i8mm: ungrouped tiles of 2 .. 4 activation rows with smmla (add_tile_mmla.hpp).
+    template <AddCodes C>
+    static BITLA_ALWAYS_INLINE bool tile(const AddLayout& l, const AddTileArgs& a) noexcept {
+        if constexpr (i8mm) return NeonMmlaTile<NeonAddOps>::template tile<C>(l, a);
+        return false;
+    }
+#endif
     static BITLA_ALWAYS_INLINE void settle(acc&) noexcept {}
     static BITLA_ALWAYS_INLINE void store(std::int32_t* out, const acc& a) noexcept {
         for (int r = 0; r < 4; ++r) vst1q_s32(out + 4 * r, a.v[r]);

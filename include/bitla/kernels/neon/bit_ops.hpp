@@ -1,7 +1,8 @@
 // bitla/kernels/neon/bit_ops.hpp — bit_ops for AArch64 Advanced SIMD (and, through their
 // tags, neon_dotprod and neon_i8mm).
 //
-// popcount is vcntq_u8 (a bit count per byte) widened by pairwise adds. An accumulator
+// popcount is vcntq_u8 (a bit count per byte) widened by pairwise adds (neon_dotprod: by
+// udot with ones, the same accumulator form). An accumulator
 // holds each 64-bit lane as the sum of its two 32-bit halves, so one word pair costs four
 // instructions (eor, cnt, uaddlp to 16 bits, uadalp into the 32-bit halves) instead of the
 // five a true 64-bit lane needs (docs/performance.md, "NEON throughput estimates").
@@ -43,7 +44,21 @@ struct neon_bit_ops {
     static std::uint64_t reduce(reg acc) noexcept { return vaddlvq_u32(acc); }
 };
 template <class Arch>
-neon_bit_ops<Arch> bit_ops_for(arch::neon, pick);  // and its children neon_dotprod, neon_i8mm
+neon_bit_ops<Arch> bit_ops_for(arch::neon, pick);
+
+#if BITLA_FLAGS_NEON_DOTPROD
+/// neon_dotprod (and neon_i8mm): the byte counts summed into the 32-bit halves by udot with
+/// ones, one instruction where uaddlp + uadalp took two; the same halves, the same bounds.
+template <class Arch>
+struct neon_dotprod_bit_ops : neon_bit_ops<Arch> {
+    using reg = typename neon_bit_ops<Arch>::reg;
+    static reg xor_popcount_add(reg acc, reg a, reg b) noexcept {
+        return vdotq_u32(acc, vcntq_u8(vreinterpretq_u8_u32(veorq_u32(a, b))), vdupq_n_u8(1));
+    }
+};
+template <class Arch>
+neon_dotprod_bit_ops<Arch> bit_ops_for(arch::neon_dotprod, pick);  // and neon_i8mm
+#endif
 
 }  // namespace kernels
 BITLA_END_NAMESPACE
