@@ -11,7 +11,8 @@
 //
 // faithful — the reference implementation (mobiusml/hqq 0.2.8, Quantizer.quantize with
 //   optimize=True, optimize_weights_proximal_legacy), step by step, in float32:
-//   1. qscale = L / (max - min) per group; 1.0 where |max - min| <= 1e-4; capped at 2e4.
+//   1. qscale = (1 / (max - min)) · L per group, rounded twice as torch evaluates the
+//      reference's max_v / (max - min); 1.0 where |max - min| <= 1e-4; capped at 2e4.
 //      zero = -min · qscale, rounded only when round_zero (default: only for 4 bits).
 //   2. Up to `iters` times, best = +inf:
 //        Wq = clamp(round(W·qscale + zero), 0, L)      round half to even (torch.round)
@@ -121,7 +122,9 @@ inline float round_clamp(float x, float hi) {
     return (x + magic) - magic;
 }
 
-/// HQQ's initial working scale and zero for one group (step 1 above).
+/// HQQ's initial working scale and zero for one group (step 1 above). The reference writes
+/// `max_v / (max - min)` with a Python int over a tensor, which torch evaluates as
+/// `reciprocal(max - min) * max_v`: two float32 roundings, reproduced here.
 inline void hqq_init_group(const float* w, std::size_t gs, int max_level, bool round_zero, float& qscale,
                            float& zero) {
     float mn = w[0], mx = w[0];
@@ -130,7 +133,7 @@ inline void hqq_init_group(const float* w, std::size_t gs, int max_level, bool r
         mx = std::max(mx, w[t]);
     }
     const float denom = mx - mn;
-    float s = static_cast<float>(max_level) / denom;
+    float s = (1.0f / denom) * static_cast<float>(max_level);
     if (std::abs(denom) <= 1e-4f) s = 1.0f;
     qscale = std::min(s, 2e4f);
     zero = -mn * qscale;
