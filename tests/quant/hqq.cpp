@@ -302,6 +302,55 @@ TEST_CASE("hqq: bad input throws before any output", "[quant][hqq][errors]") {
     CHECK(arg(w, {.mode = bitla::HqqMode::improved}) == "w");
 }
 
+TEST_CASE("hqq: a group whose range passes FLT_MAX is rejected, never an infinite scale", "[quant][hqq][errors]") {
+    // Row 1, group 1 spans [-3e38, 3e38]: max - min overflows float, the reference's
+    // qscale is 0 and its stored scale infinite (then NaN in dequantize). Both modes either
+    // reject W (argument w, the group named) or return finite scales, zeros and values.
+    constexpr float big = 3e38f, top = std::numeric_limits<float>::max();
+    Matrix<float> w(2, 16);
+    for (std::size_t r = 0; r < 2; ++r)
+        for (std::size_t c = 0; c < 16; ++c) w(r, c) = 0.01f * float(c % 5);
+    w(1, 8) = -big;
+    w(1, 13) = big;
+    const auto error_of = [](const Matrix<float>& m, const HqqOptions& o) -> std::string {
+        try {
+            const auto q = bitla::quantize_hqq(m, o);
+            for (float v : q.scale.flat()) REQUIRE(std::isfinite(v));
+            for (float v : q.zero.flat()) REQUIRE(std::isfinite(v));
+            const auto d = q.dequantize();
+            for (float v : d.flat()) REQUIRE(std::isfinite(v));
+        } catch (const bitla::error& e) {
+            return e.argument() + " | " + e.what();
+        }
+        return "none";
+    };
+    for (float nbits : {1.0f, 1.58f, 2.0f, 3.0f, 4.0f, 8.0f})
+        for (bool optimize : {true, false}) {
+            const std::string f = error_of(w, {.nbits = nbits, .group_size = 8, .optimize = optimize});
+            CHECK(f.rfind("w | ", 0) == 0);
+            CHECK(f.find("group 1 of row 1 spans [-3e+38, 3e+38]") != std::string::npos);
+            const std::string i = error_of(w, {.nbits = nbits, .group_size = 8, .mode = bitla::HqqMode::improved});
+            CHECK((i == "none" || i.rfind("w | ", 0) == 0));
+            if (nbits == 1) CHECK(i != "none");  // its least-squares scale, about 6e38, is no float either
+        }
+    // axis 0 names the group alone: 32 elements, G = 8, group j holds flat j, j + 4, ...
+    Matrix<float> wa(2, 16);
+    wa(1, 8) = -big;  // flat 24
+    wa(1, 12) = big;  // flat 28
+    CHECK(error_of(wa, {.nbits = 2, .group_size = 8, .axis = 0}).find("group 0 spans [-3e+38, 3e+38]") !=
+          std::string::npos);
+    // Near FLT_MAX the optimizer's (Wq - zero) / qscale overflows though the range is finite.
+    Matrix<float> edge(1, 8);
+    for (std::size_t c = 0; c < 8; ++c) edge(0, c) = top * float(c) / 7;
+    edge(0, 7) = top;
+    for (float nbits : {1.58f, 2.0f, 3.0f, 4.0f, 8.0f}) CHECK(error_of(edge, {.nbits = nbits, .group_size = 8}).rfind("w | ", 0) == 0);
+    // A range up to about FLT_MAX / 2 at magnitudes below that is quantized as usual.
+    for (std::size_t c = 0; c < 16; ++c) w(1, c) = 1.5e38f * (float(c % 8) / 3.5f - 1);
+    for (float nbits : {1.0f, 2.0f, 4.0f, 8.0f})
+        for (auto mode : {bitla::HqqMode::faithful, bitla::HqqMode::improved})
+            CHECK(error_of(w, {.nbits = nbits, .group_size = 8, .mode = mode}) == "none");
+}
+
 TEST_CASE("hqq: a float matrix read in place and a strided view or double copy agree", "[quant][hqq]") {
     // axis 1 on a float matrix reads the groups where they are; other element types and
     // axis 0 go through a group-major copy. Both modes must not care which.
