@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -794,6 +795,51 @@ TEST_CASE("invalid inputs are rejected before y is written", "[add][errors]") {
             "y");
     for (auto v : y.flat()) REQUIRE(v == 7);
     for (auto v : yb.flat()) REQUIRE(v == 0);
+}
+
+TEST_CASE("group metadata fp16 would hold to less than 2^-11 is rejected, naming row, group and value",
+          "[add][errors][groups]") {
+    // fp16 subnormals (below 2^-14) keep an absolute 2^-25: a scale of 1e-6 would be stored
+    // 1.3% off, 1e-7 19% off, 2e-8 as 0. A zero term is measured against its group's scale.
+    const std::size_t n = 4, k = 64, g = 16;
+    const auto w = BitPlanes::from_values(random_ints<int>(n, k, 0, 3), 2);
+    Matrix<float> s(n, k / g), z(n, k / g);
+    for (auto& v : s.flat()) v = 0.01f;
+    for (auto& v : z.flat()) v = 1.5f;
+    const auto message = [&](const WeightScales& ws) -> std::string {
+        try {
+            (void)pack_add(w, ws);
+        } catch (const error& e) {
+            return e.argument() + " | " + e.what();
+        }
+        return "none";
+    };
+    for (const float bad : {1e-6f, -1e-6f, 1e-7f, 2e-8f, 0x7ddp-25f}) {  // the last: a tie, 2^-25 off
+        s(2, 3) = bad;
+        const std::string m = message(WeightScales::hqq(s, z, g));
+        CHECK(m.rfind("scale | ", 0) == 0);
+        CHECK(m.find("row 2, group 3") != std::string::npos);
+        std::ostringstream v;
+        v << bad;
+        CHECK(m.find(" is " + v.str() + ":") != std::string::npos);
+    }
+    // Kept: fp16 normals, exact subnormals, HQQ's capped scale 1/2e4 (stored 0.017% off), zero.
+    for (const float good : {0x1p-14f, 0x1p-20f, 1.0f / 2e4f, 0.0f, 1000.0f}) {
+        s(2, 3) = good;
+        CHECK(message(WeightScales::hqq(s, z, g)) == "none");
+    }
+    s(2, 3) = 0.01f;
+    // A zero term in the subnormal range is fine against a scale of 0.01 (error <= 2^-25)...
+    z(1, 2) = 1e-5f;  // u = -z·s = -1e-7
+    CHECK(message(WeightScales::hqq(s, z, g)) == "none");
+    Matrix<float> u(n, k / g);
+    u(1, 2) = 1e-7f;
+    CHECK(message(WeightScales::per_group(s, g, u)) == "none");
+    // ...but not against a zero scale.
+    s(1, 2) = 0.0f;
+    const std::string m = message(WeightScales::per_group(s, g, u));
+    CHECK(m.rfind("zero_term | ", 0) == 0);
+    CHECK(m.find("row 1, group 2") != std::string::npos);
 }
 
 TEST_CASE("row terms add b times t to each row inside the GEMV pass", "[add][rows]") {

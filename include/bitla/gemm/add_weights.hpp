@@ -23,14 +23,18 @@
 // keeps 11 significant bits (relative error <= 2^-11, four times finer than bf16), which
 // keeps the zero term's rounding far below 2-bit quantization noise even where it cancels
 // most of s·(x·Wq); it is the type HQQ itself stores. Values beyond fp16's range
-// (|v| > 65504) are rejected. Per-row and per-tensor scales stay fp32 (N floats are noise).
+// (|v| > 65504) are rejected, and so are values fp16 would hold to less than 2^-11: scales
+// in its subnormal range (below 2^-14 ≈ 6.1e-5) unless they happen to round closely (HQQ's
+// capped 1/2e4 does), zero terms only where also the error is above 2^-11 of the group's
+// scale (checked_half). Per-row and per-tensor scales stay fp32 (N floats are noise).
 //
 // `unpack_values(w)` returns the stored values as a dense N x K int matrix, so packing
 // round-trips exactly. Errors (bitla::error, before allocating): group size not a positive
-// multiple of 8 dividing K; scale / zero shapes that do not match; NaN, Inf or fp16
-// overflow in metadata.
+// multiple of 8 dividing K; scale / zero shapes that do not match; NaN, Inf, fp16
+// overflow or fp16 precision loss in metadata.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstddef>
@@ -194,10 +198,21 @@ inline float meta_at(const MatrixView<const float>& m, std::size_t n, std::size_
     return m.rows == 1 && m.cols > 1 && g == 0 ? m(0, n) : m(n, g);
 }
 
-inline std::uint16_t checked_half(float v, std::string_view name, std::size_t n, std::size_t g) {
+/// The fp16 form of group metadata v (row n, group g), `scale` the group's stored scale.
+/// fp16 keeps 2^-11 relative precision from 2^-14 (≈ 6.1e-5) up; below, its subnormals keep
+/// an absolute 2^-25, so v is rejected where its fp16 form errs by more than 2^-11·|v| (a
+/// scale) or 2^-11·max(|v|, |scale|) (a zero term: it is added to scale·Σ q·x, so an error
+/// small against the scale is as good as a normal one).
+inline std::uint16_t checked_half(float v, float scale, std::string_view name, std::size_t n, std::size_t g) {
     require(std::isfinite(v) && std::fabs(v) <= 65504.0f, name, name, " for row ", n, ", group ", g, " is ", v,
             ": outside the fp16 range the packed metadata uses (|v| <= 65504)");
-    return float_to_half(v);
+    const std::uint16_t h = float_to_half(v);
+    const double stored = half_to_float(h), err = std::fabs(stored - double{v});
+    require(err <= std::ldexp(std::max(std::fabs(double{v}), std::fabs(double{scale})), -11), name, name,
+            " for row ", n, ", group ", g, " is ", v, ": fp16 would store it as ", stored, " (off by ",
+            100 * err / std::fabs(double{v}), "%); the packed metadata keeps 2^-11 only above 2^-14 = 6.1e-5 ",
+            "(fp16 subnormals below): scale w up or use per-row fp32 scales");
+    return h;
 }
 
 }  // namespace detail
@@ -261,9 +276,10 @@ AddWeights pack_add_view(const V& w, AddCodes codes, int bits, int q_mul, int q_
                 float u = 0;
                 if (!s.zero.empty()) u = -s.zero(r, j) * sc;
                 if (!s.zero_term.empty()) u = s.zero_term(r, j);
-                meta[2 * (r * l.groups + j)] = detail::checked_half(static_cast<float>(q_mul) * sc, "scale", r, j);
-                meta[2 * (r * l.groups + j) + 1] =
-                    detail::checked_half(static_cast<float>(q_add) * sc + u, "zero", r, j);
+                const float stored_scale = static_cast<float>(q_mul) * sc;
+                meta[2 * (r * l.groups + j)] = detail::checked_half(stored_scale, stored_scale, "scale", r, j);
+                meta[2 * (r * l.groups + j) + 1] = detail::checked_half(
+                    static_cast<float>(q_add) * sc + u, stored_scale, s.zero_term.empty() ? "zero" : "zero_term", r, j);
             }
     } else if (s.kind != ScaleKind::none) {
         out.row_scale_.resize(n);

@@ -11,7 +11,8 @@
 //
 // faithful — the reference implementation (mobiusml/hqq 0.2.8, Quantizer.quantize with
 //   optimize=True, optimize_weights_proximal_legacy), step by step, in float32:
-//   1. qscale = L / (max - min) per group; 1.0 where |max - min| <= 1e-4; capped at 2e4.
+//   1. qscale = (1 / (max - min)) · L per group, rounded twice as torch evaluates the
+//      reference's max_v / (max - min); 1.0 where |max - min| <= 1e-4; capped at 2e4.
 //      zero = -min · qscale, rounded only when round_zero (default: only for 4 bits).
 //   2. Up to `iters` times, best = +inf:
 //        Wq = clamp(round(W·qscale + zero), 0, L)      round half to even (torch.round)
@@ -32,8 +33,8 @@
 //   (scale, zero) and codes that minimise ||W - Ŵ||₂, searched from several starts with
 //   least-squares refits (see hqq_improved.hpp). No calibration data. Far below faithful
 //   HQQ's L2 error at 1 and 2 bits, within 2% of a slow exhaustive search (the tests allow
-//   3%); it fits eight groups at a time (one per vector lane), so it costs no more time than
-//   faithful (bitla-bench quantize/hqq*_improved rows report vs_faithful).
+//   3%); it fits eight groups at a time (one per vector lane).
+//   Time: 0.2–1.0x faithful's at -O3, 1.0–1.8x at 2–4 bits at -O2 -march=native (docs/performance.md).
 //
 // A float W with axis = 1 is read in place (a group is G consecutive k of one row); other
 // element types and axis = 0 are copied to group-major order first.
@@ -44,7 +45,11 @@
 // group j holds the flat indices j + t·(N·K/G), scale and zero are 1 x (N·K/G). Kernels
 // need axis = 1; axis = 0 exists to read and reproduce HQQ checkpoints that use it.
 //
-// Errors (bitla::error, before any output exists): NaN/Inf in W, an empty W, nbits not in
+// Errors (bitla::error, before any output exists): NaN/Inf in W; a group whose scale, zero
+// or grid (code - zero)·scale, code 0..L, would not be finite (argument w, the group named):
+// in faithful mode every range max - min beyond FLT_MAX (the reference's scale is then
+// infinite and its dequantized values NaN), in both modes ranges or magnitudes so near
+// FLT_MAX that float32 arithmetic overflows; an empty W, nbits not in
 // {1, 1.58, 2, 3, 4, 5, 6, 8}, a group size that is not a positive multiple of 8 or does
 // not divide (K for axis 1, N·K for axis 0), an axis other than 0 or 1, optimizer
 // parameters out of range (lp_norm in (0, 1], β > 0, κ >= 1, iters >= 0).
@@ -56,6 +61,7 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "../core/bit_planes.hpp"
@@ -121,18 +127,32 @@ inline float round_clamp(float x, float hi) {
     return (x + magic) - magic;
 }
 
-/// HQQ's initial working scale and zero for one group (step 1 above).
+/// "group j of row r" (axis 1) or "group j" (axis 0), for messages.
+inline std::string hqq_group_name(const Grouping& gr, std::size_t g) {
+    if (gr.axis != 1) return concat("group ", g);
+    const std::size_t per_row = gr.cols / gr.group_size;
+    return concat("group ", g % per_row, " of row ", g / per_row);
+}
+
+/// HQQ's initial working scale and zero for one group (step 1 above). The reference writes
+/// `max_v / (max - min)` with a Python int over a tensor, which torch evaluates as
+/// `reciprocal(max - min) * max_v`: two float32 roundings, reproduced here. bitla::error
+/// (argument `w`, naming group g) if the stored scale 1 / qscale is not finite: a range
+/// max - min beyond FLT_MAX gives qscale 0, and the reference then divides by it (NaN).
 inline void hqq_init_group(const float* w, std::size_t gs, int max_level, bool round_zero, float& qscale,
-                           float& zero) {
+                           float& zero, const Grouping& gr, std::size_t g) {
     float mn = w[0], mx = w[0];
     for (std::size_t t = 1; t < gs; ++t) {
         mn = std::min(mn, w[t]);
         mx = std::max(mx, w[t]);
     }
     const float denom = mx - mn;
-    float s = static_cast<float>(max_level) / denom;
+    float s = (1.0f / denom) * static_cast<float>(max_level);
     if (std::abs(denom) <= 1e-4f) s = 1.0f;
     qscale = std::min(s, 2e4f);
+    if (!std::isfinite(1.0f / qscale))
+        fail("w", hqq_group_name(gr, g), " spans [", mn, ", ", mx, "]: faithful HQQ's stored scale (max - min) / ",
+             max_level, " is beyond float's range (the reference divides by a zero qscale: NaN); scale w down");
     zero = -mn * qscale;
     if (round_zero) zero = std::nearbyint(zero);
 }
@@ -183,6 +203,23 @@ inline double hqq_iteration(const GroupValues& w, std::size_t gs, float hi, cons
     return total;
 }
 
+/// bitla::error (argument `w`, naming the group) unless every group's grid is finite: its
+/// scale, zero and (code - zero)·scale for codes 0 and L (monotone in the code, so every
+/// code's). Near FLT_MAX float32 arithmetic overflows in either mode (the reference then
+/// returns Inf or NaN).
+inline void check_hqq_finite(const GroupValues& w, float hi, const float* scale, const float* zero,
+                             const Grouping& gr) {
+    const std::size_t gs = gr.group_size;
+    for (std::size_t g = 0; g < gr.groups(); ++g) {
+        const float s = scale[g], z = zero[g];
+        if (std::isfinite(s) && std::isfinite(z) && std::isfinite(-z * s) && std::isfinite((hi - z) * s)) [[likely]]
+            continue;
+        const auto [mn, mx] = std::minmax_element(w(g), w(g) + gs);
+        fail("w", hqq_group_name(gr, g), " spans [", *mn, ", ", *mx, "]: its scale ", s, " and zero ", z,
+             " reconstruct values beyond float's range (float32 overflows this close to FLT_MAX); scale w down");
+    }
+}
+
 }  // namespace detail
 
 /// Quantizes W (N x K) with HQQ; see the header comment for the modes and the layout.
@@ -214,7 +251,7 @@ template <dense_matrix M>
         const bool round_zero = options.round_zero.value_or(options.nbits == 4);
         std::vector<float> qscale(groups), zero(groups);
         wg.for_each([&](std::size_t g, const float* x) {
-            detail::hqq_init_group(x, gs, max_level, round_zero, qscale[g], zero[g]);
+            detail::hqq_init_group(x, gs, max_level, round_zero, qscale[g], zero[g], gr, g);
         });
         if (options.optimize) {
             std::vector<float> next(groups);
@@ -240,6 +277,7 @@ template <dense_matrix M>
             out.zero.flat()[g] = z;
         });
     }
+    detail::check_hqq_finite(wg, hi, out.scale.flat().data(), out.zero.flat().data(), gr);
     out.values = detail::scatter_planes(q, gr, detail::planes_for(max_level));
     return out;
 }
