@@ -902,3 +902,25 @@ TEST_CASE("K = 0 gives empty sums (zeros, plus the bias) on every ISA", "[add][e
         }
     }
 }
+
+TEST_CASE("float activations whose partial sums would overflow float are rejected; smaller ones stay finite",
+          "[add][errors]") {
+    // x·q - Σx doubles magnitudes for ternary codes 0..2: x = {2e38, -1.5e38} against w = {1, 1}
+    // gave inf (exact 5e37). The products check Σ|x|·(q_mul·qmax + |q_add|) against FLT_MAX.
+    Matrix<int> wv(1, 2);
+    wv(0, 0) = 1, wv(0, 1) = 1;
+    const AddWeights w = pack_add(TernaryPacked<enc::code2>::from_values(wv));
+    Matrix<float> huge(1, 2), big(1, 2), y(1, 1);
+    huge(0, 0) = 2e38f, huge(0, 1) = -1.5e38f;
+    big(0, 0) = 2e37f, big(0, 1) = -1.5e37f;  // Σ|x|·3 = 1.05e38: every partial sum is finite
+    y(0, 0) = 7.0f;
+    REQUIRE(arg([&] { gemm(huge.view(), w, y.view()); }) == "x");
+    REQUIRE(arg([&] { (void)prepare(huge.view(), w); }) == "x");
+    REQUIRE(y(0, 0) == 7.0f);
+    for (const isa i : available_isas()) {
+        ScopedIsaLimit limit(i);
+        gemm(big.view(), w, y.view());
+        REQUIRE(std::isfinite(y(0, 0)));
+        REQUIRE(std::abs(double(y(0, 0)) - 5e36) <= 5e36 * 1e-6);
+    }
+}

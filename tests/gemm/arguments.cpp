@@ -248,6 +248,11 @@ std::vector<Case> add_float() {
                          gemm(x.view(), s->w, s->yf.view());
                      }, y});
     c.push_back({"x", "ld < cols", [s] { gemm(MatrixView<const float>(s->xf.data(), M, K, K - 1), s->w, s->yf.view()); }, y});
+    c.push_back({"x", "row 1 with sum |x| near FLT_MAX", [s] {
+                     Matrix<float> x = s->xf.clone();
+                     x(1, 0) = 3e38f, x(1, 1) = -3e38f;
+                     gemm(x.view(), s->w, s->yf.view());
+                 }, y});
     c.push_back({"y", "overlaps x", [s] { gemm(s->xf.view(), s->w, alias<float>(s->xf.data(), M, N)); }, {region(s->xf)}});
     add_float_options(c, s, s->w, call);
     add_row_term_cases(c, s, call1);

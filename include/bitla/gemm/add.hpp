@@ -383,6 +383,7 @@ inline void gemm(MatrixView<const float> x, const AddWeights& w, MatrixView<floa
     detail::check_add_common(x.rows, x.cols, w, y.rows, y.cols, opt);
     detail::check_add_views(y, x, w, opt);
     detail::check_finite(x, "x");
+    detail::check_float_sums(x, w);
     detail::with_prepared<float>(x, {}, w, [&](const AddActivations& a) { detail::AddDriver::parallel(a, w, y, opt); });
 }
 

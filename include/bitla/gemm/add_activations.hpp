@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <span>
 #include <type_traits>
 #include <utility>
@@ -69,6 +70,21 @@ private:
 };
 
 namespace detail {
+/// Float activations: the kernels form q_mul·(x·q) + q_add·Σx, where |x·q| can reach
+/// Σ|x|·qmax, so that sum times (q_mul·qmax + |q_add|) must stay a finite float (else x
+/// near FLT_MAX gave inf or NaN where the exact product is finite).
+inline void check_float_sums(const MatrixView<const float>& x, const AddWeights& w) {
+    const AddLayout& l = w.layout();
+    const double factor = double(l.q_mul) * double(l.qmax) + double(l.q_add < 0 ? -l.q_add : l.q_add);
+    for (std::size_t m = 0; m < x.rows; ++m) {
+        double s = 0;
+        for (std::size_t k = 0; k < x.cols; ++k) s += x(m, k) < 0 ? -double(x(m, k)) : double(x(m, k));
+        require(s * factor <= double(std::numeric_limits<float>::max()), "x", "row ", m, " of x has sum |x| = ", s,
+                ": its partial sums times the codes (up to ", factor,
+                "x) would overflow float; scale x down (the product is linear in x)");
+    }
+}
+
 /// What a thread-local scratch buffer is for: each use has its own buffer, so a pointer
 /// from one is never invalidated by growing another of the same element type.
 enum class ScratchUse : std::uint8_t { activation_line, gemv_out, row_meta };
@@ -201,6 +217,7 @@ inline void prepare(MatrixView<const float> x, const AddWeights& w, AddActivatio
     detail::check_view(x, "x");
     detail::check_finite(x, "x");
     detail::require(x.cols == w.cols(), "w", "w.cols = ", w.cols(), " does not match x.cols = ", x.cols);
+    detail::check_float_sums(x, w);
     detail::prepare_view_into<float>(out, x, {}, w);
 }
 /// Activations prepared for `w` (validated against it): int8 with per-row scales, or float.
