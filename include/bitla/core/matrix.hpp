@@ -120,14 +120,15 @@ void check_view(const MatrixView<T>& v, std::string_view name) {
     require(v.empty() || v.data != nullptr, name, name, " is ", v.rows, " x ", v.cols, " but its data is null");
 }
 
-/// Rejects NaN and infinity in a floating-point input (integer inputs pass trivially).
+/// Rejects NaN and infinity in a floating-point input (integer inputs pass trivially);
+/// `what` is the matrix's name in the message ("row_terms.b"), `name` the argument's.
 template <class T>
-void check_finite(const MatrixView<T>& v, std::string_view name) {
+void check_finite(const MatrixView<T>& v, std::string_view name, std::string_view what = {}) {
     if constexpr (std::is_floating_point_v<std::remove_const_t<T>>) {
+        if (what.empty()) what = name;
         for (std::size_t r = 0; r < v.rows; ++r)
             for (std::size_t c = 0; c < v.cols; ++c)
-                require(std::isfinite(v(r, c)), name, name, "(", r, ", ", c, ") = ", v(r, c),
-                        " is not finite");
+                require(std::isfinite(v(r, c)), name, what, "(", r, ", ", c, ") = ", v(r, c), " is not finite");
     }
 }
 

@@ -44,34 +44,31 @@ constexpr std::size_t float_lanes() noexcept {
 template <class Arch>
 void low_rank_project(const float* x, std::size_t k, const float* a, std::size_t lda, std::size_t rows, float* t) {
     using S = typename Arch::simd;
-    if constexpr (std::is_void_v<S>) {
-        // No vectors: 64 independent lanes the compiler may still vectorise.
-        constexpr std::size_t lanes = 64;
-        for (std::size_t r = 0; r < rows; ++r) {
-            const float* ar = a + r * lda;
-            float acc[lanes] = {};
-            std::size_t i = 0;
-            for (; i + lanes <= k; i += lanes)
-                for (std::size_t l = 0; l < lanes; ++l) acc[l] += x[i + l] * ar[i + l];
-            float s = 0;
-            for (; i < k; ++i) s += x[i] * ar[i];
-            for (std::size_t l = 0; l < lanes; ++l) s += acc[l];
-            t[r] = s;
-        }
-        return;
-    }
     for (std::size_t r = 0; r < rows; ++r) {
         const float* ar = a + r * lda;
         float s = 0;
         std::size_t i = 0;
-        if constexpr (!std::is_void_v<S>) {
+        // A streams from DRAM once per call: fetch 8 KiB ahead (docs/performance.md,
+        // "Prefetch"; past the row's end it fetches the next row).
+        const auto prefetch = [&](std::size_t step) {
+            for (std::size_t q = 0; q < step; q += 16) __builtin_prefetch(ar + i + q + 2048, 0, 3);
+        };
+        if constexpr (std::is_void_v<S>) {
+            // No vectors: 64 independent lanes the compiler may still vectorise.
+            constexpr std::size_t lanes = 64;
+            float acc[lanes] = {};
+            for (; i + lanes <= k; i += lanes) {
+                prefetch(lanes);
+                for (std::size_t l = 0; l < lanes; ++l) acc[l] += x[i + l] * ar[i + l];
+            }
+            for (; i < k; ++i) s += x[i] * ar[i];
+            for (std::size_t l = 0; l < lanes; ++l) s += acc[l];
+        } else {
             using B = xsimd::batch<float, S>;
             constexpr std::size_t w = B::size, step = 4 * w;
             B acc[4] = {B(0.0f), B(0.0f), B(0.0f), B(0.0f)};
             for (; i + step <= k; i += step) {
-                // A streams from DRAM once per call: fetch 8 KiB ahead (docs/performance.md,
-                // "Prefetch"; past the row's end it fetches the next row).
-                for (std::size_t q = 0; q < step; q += 16) __builtin_prefetch(ar + i + q + 2048, 0, 3);
+                prefetch(step);
                 for (std::size_t u = 0; u < 4; ++u)
                     acc[u] = xsimd::fma(B::load_unaligned(x + i + u * w), B::load_unaligned(ar + i + u * w), acc[u]);
             }
