@@ -1,5 +1,8 @@
-// bitla/kernels/avx2/add_gemv_panel.hpp — the AVX2 GEMV over whole 8-row panels of bits and
-// code2 weights (binary, ternary 2-bit, 2-bit planes, HQQ grouped): the rows kernel's fast path.
+// bitla/kernels/avx2/add_gemv_panel.hpp — the AVX2 GEMV over whole 8-row panels of code2
+// weights (ternary 2-bit, 2-bit planes), ungrouped: the rows kernel's fast path, and the
+// parts the other panel kernels share (the code block decode, fp16 and horizontal sums):
+// bits in add_gemv_bits.hpp, grouped code2 (HQQ) in add_gemv_grouped.hpp, base3 in
+// add_gemv_base3.hpp.
 //
 // A panel's rows are interleaved 64 bytes at a time (core/add_layout.hpp), so computing all
 // 8 rows at once reads the weights as one sequential stream, the pattern the hardware
@@ -23,9 +26,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
-#include <type_traits>
-#include <utility>
 
 #include "../../core/add_layout.hpp"
 #include "../add_kernels.hpp"
@@ -119,116 +119,10 @@ struct Avx2PanelGemv {
         for (int j = 0; j < 8; ++j) out[j] = hsum(total[j]);
     }
 
-    /// Bits codes, ungrouped: rows n .. n + 7 (a whole panel) into out[0 .. 7]. A step's one
-    /// 64-byte block serves the panel's 8 rows (bit j of each byte: row j, core/add_layout.hpp).
-    /// Row j multiplies c & 2^j (rows 0..3) or (c >> 4) & 2^(j-4) (rows 4..7) into its sums,
-    /// which come out times 2^(j mod 4) and are shifted back per dword lane at the end (exact:
-    /// every term is a multiple): one shift per half for the panel instead of one per row,
-    /// 3 ops per row and half (docs/performance.md). A step adds at most 8·2·2·128 = 4096 to
-    /// an int16 lane, so the accumulators are widened every 8 steps; a dword lane's scaled sum
-    /// stays below 2^31 for every K the int32 bound admits (8·128·K/8 with K < 2^24).
-    static void bits_panel(const AddLayout& l, const std::uint8_t* w, const std::int8_t* x, std::size_t n,
-                           std::int32_t* out) noexcept {
-        const std::uint8_t* code = w + l.row_offset(n) + l.phys(l.code_offset());
-        const __m256i ones16 = _mm256_set1_epi16(1);
-        __m256i total[8];
-        for (auto& v : total) v = _mm256_setzero_si256();
-        // The int16 sums live only inside a block of 8 steps, so they stay in registers.
-        for (std::size_t t0 = 0; t0 < l.steps; t0 += 8) {
-            __m256i acc[8];
-            for (auto& v : acc) v = _mm256_setzero_si256();
-            const std::size_t t1 = t0 + 8 < l.steps ? t0 + 8 : l.steps;
-            for (std::size_t t = t0; t < t1; ++t) {
-                const __m256i c[2] = {_mm256_load_si256(reinterpret_cast<const __m256i*>(code + 64 * t)),
-                                      _mm256_load_si256(reinterpret_cast<const __m256i*>(code + 64 * t + 32))};
-                const __m256i c4[2] = {_mm256_srli_epi16(c[0], 4), _mm256_srli_epi16(c[1], 4)};
-                const __m256i x0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(x + 64 * t));
-                const __m256i x1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(x + 64 * t + 32));
-                unrolled<8>([&](auto j) __attribute__((always_inline)) {
-                    const __m256i bit = _mm256_set1_epi8(static_cast<char>(1 << (j % 4)));
-                    const __m256i* src = j < 4 ? c : c4;
-                    const __m256i q0 = _mm256_and_si256(src[0], bit), q1 = _mm256_and_si256(src[1], bit);
-                    acc[j] = _mm256_add_epi16(acc[j], _mm256_add_epi16(_mm256_maddubs_epi16(q0, x0), _mm256_maddubs_epi16(q1, x1)));
-                    __asm__("" : "+x"(acc[j]));  // pinned, as in code2_block
-                });
-            }
-            for (int j = 0; j < 8; ++j) total[j] = _mm256_add_epi32(total[j], _mm256_madd_epi16(acc[j], ones16));
-        }
-        for (int j = 0; j < 8; ++j) out[j] = hsum(_mm256_srai_epi32(total[j], j % 4));
-    }
-
     static BITLA_ALWAYS_INLINE std::int32_t hsum(__m256i v) noexcept {
         const __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
         const __m128i u = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
         return _mm_cvtsi128_si32(_mm_add_epi32(u, _mm_shuffle_epi32(u, 0xb1)));
-    }
-
-    /// Grouped (group_size == lane, fp16 scale and zero term per group at the row's start):
-    /// rows n .. n + 7 into r.out_f. Each block's int16 sums are widened at once into the
-    /// rows' 16 int32 chunk sums (kept in L1: 16 accumulators would not fit the registers
-    /// beside the rows' temporaries); at each superblock flush the 16 groups are scaled and
-    /// zero-folded into 8 float lanes per row, in the order of the 2-row tiles (Avx2AddOps::
-    /// group), so a row's result is the same whichever kernel computed it.
-    static void code2_grouped_panel(const AddLayout& l, const AddRowsArgs& r, std::size_t n) noexcept {
-        const std::uint8_t* p0 = r.w + l.row_offset(n);
-        const std::uint8_t* code = p0 + l.phys(l.code_offset());
-        const std::size_t bs = l.block_stride(), flush = l.flush_steps(), groups = l.groups;
-        const __m256i ones = _mm256_set1_epi16(1);
-        alignas(32) std::int32_t sums[8][16];
-        __m256 y[8];
-        for (auto& v : y) v = _mm256_setzero_ps();
-        // The panel's metadata blocks come before its codes and are first read at the first
-        // flush, behind the stream: fetched now, or that flush waits on 16 misses
-        // (docs/performance.md).
-        for (std::size_t o = 0; o < l.phys(l.code_offset()); o += 64)
-            _mm_prefetch(reinterpret_cast<const char*>(p0 + o), _MM_HINT_T0);
-        std::size_t g0 = 0;
-        for (std::size_t t = 0; t < l.steps; t += 4) {
-            const std::uint8_t* blk = code + t / 4 * bs;
-            const bool first = t % flush == 0;
-            for (int j = 0; j < 8; ++j) {
-                __m256i lo, hi;
-                code2_block_row(blk + 64 * j, r.x + 64 * t, lo, hi);
-                lo = _mm256_madd_epi16(lo, ones);
-                hi = _mm256_madd_epi16(hi, ones);
-                auto* s = reinterpret_cast<__m256i*>(sums[j]);
-                if (!first) {
-                    lo = _mm256_add_epi32(lo, _mm256_load_si256(s));
-                    hi = _mm256_add_epi32(hi, _mm256_load_si256(s + 1));
-                }
-                _mm256_store_si256(s, lo);
-                _mm256_store_si256(s + 1, hi);
-            }
-            if ((t + 4) % flush != 0) continue;
-            // 16 fp16 values at a multiple of 32 bytes lie in one 64-byte block.
-            alignas(32) std::uint16_t s_tail[16] = {}, u_tail[16] = {};
-            alignas(32) float xs_tail[16] = {};
-            const float* xs = r.xs + g0;
-            if (g0 + 16 > groups) {  // the row's last superblock with fewer groups: zeros past the end
-                const std::size_t cnt = g0 < groups ? groups - g0 : 0;
-                std::memcpy(xs_tail, r.xs + g0, 4 * cnt);
-                xs = xs_tail;
-            }
-            for (int j = 0; j < 8; ++j) {
-                const std::uint8_t* row = p0 + 64 * static_cast<std::size_t>(j);
-                const auto* s = reinterpret_cast<const std::uint16_t*>(row + l.phys(l.scale_offset() + 2 * g0));
-                const auto* u = reinterpret_cast<const std::uint16_t*>(row + l.phys(l.zero_offset() + 2 * g0));
-                if (g0 + 16 > groups) {
-                    const std::size_t cnt = g0 < groups ? groups - g0 : 0;
-                    std::memcpy(s_tail, s, 2 * cnt);
-                    std::memcpy(u_tail, u, 2 * cnt);
-                    s = s_tail, u = u_tail;
-                }
-                const __m256i lo = _mm256_load_si256(reinterpret_cast<const __m256i*>(sums[j]));
-                const __m256i hi = _mm256_load_si256(reinterpret_cast<const __m256i*>(sums[j] + 8));
-                y[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(lo), half8(s), y[j]);
-                y[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(hi), half8(s + 8), y[j]);
-                y[j] = _mm256_fmadd_ps(half8(u), _mm256_loadu_ps(xs), y[j]);
-                y[j] = _mm256_fmadd_ps(half8(u + 8), _mm256_loadu_ps(xs + 8), y[j]);
-            }
-            g0 += 16;
-        }
-        for (int j = 0; j < 8; ++j) r.out_f[n - r.first + static_cast<std::size_t>(j)] = hsum_ps(y[j]);
     }
 };
 

@@ -1,5 +1,6 @@
 // bitla/kernels/avx2/add_ops.hpp — the add-only primitives for AVX2 (the contract is in
-// kernels/add_tiles.hpp; the tiles are written there once).
+// kernels/add_tiles.hpp; the tiles are written there once). The GEMV hooks and the measured
+// overrides are in add.hpp (Avx2Add).
 //
 // A step is two ymm: bytes 0..31 hold dword lanes 0..7, bytes 32..63 lanes 8..15.
 // dot: vpmaddubsw (u8 codes x s8 activations, byte pairs summed to int16: <= 2·3·128, no
@@ -21,8 +22,6 @@
 
 #include "../../core/add_layout.hpp"
 #include "../add_kernels.hpp"
-#include "add_f32_code2.hpp"
-#include "add_gemv_base3.hpp"
 #include "add_gemv_panel.hpp"
 #include "add_tile_code2.hpp"
 
@@ -135,75 +134,6 @@ struct Avx2AddOps {
         const __m256 s = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a.v[0], a.v[1]), _mm256_add_ps(a.v[2], a.v[3])),
                                        _mm256_add_ps(_mm256_add_ps(a.v[4], a.v[5]), _mm256_add_ps(a.v[6], a.v[7])));
         return Avx2PanelGemv<Arch>::hsum_ps(s);
-    }
-
-    // ---- GEMV (kernels/add_gemv.hpp) ------------------------------------------------------
-    using gacc = __m256;
-    static constexpr std::size_t prefetch_bytes = 8192;
-    static BITLA_ALWAYS_INLINE gacc gzero() noexcept { return _mm256_setzero_ps(); }
-    static BITLA_ALWAYS_INLINE float ghsum(gacc y) noexcept { return Avx2PanelGemv<Arch>::hsum_ps(y); }
-    /// The fp16 metadata converted with integer ops (Avx2PanelGemv::half8); the order of the
-    /// multiply-adds is the panel kernel's (Avx2PanelGemv::code2_grouped_panel), so a row's
-    /// result does not depend on which of the two computed it.
-    static BITLA_ALWAYS_INLINE void group(gacc& y, const acc& a, const std::uint16_t* s, const std::uint16_t* u,
-                                          const float* xs) noexcept {
-        using P = Avx2PanelGemv<Arch>;
-        y = _mm256_fmadd_ps(_mm256_cvtepi32_ps(a.s32[0]), P::half8(s), y);
-        y = _mm256_fmadd_ps(_mm256_cvtepi32_ps(a.s32[1]), P::half8(s + 8), y);
-        y = _mm256_fmadd_ps(P::half8(u), _mm256_loadu_ps(xs), y);
-        y = _mm256_fmadd_ps(P::half8(u + 8), _mm256_loadu_ps(xs + 8), y);
-    }
-    /// Float activations against code2 weights (kernels/avx2/add_f32_code2.hpp).
-    template <AddCodes C>
-    static BITLA_ALWAYS_INLINE bool fpair(const AddLayout& l, const AddTileArgs& a, int i, int j) noexcept {
-        if constexpr (C == AddCodes::code2) {
-            if (!Avx2Code2F32<Avx2AddOps>::fits(a)) return false;
-            Avx2Code2F32<Avx2AddOps>::pair(l, a, i, j);
-            return true;
-        }
-        return false;
-    }
-
-    /// Float activations (one row: GEMV) against a whole panel of code2 weights (the
-    /// driver's float tiles are 8 rows wide, AddKernels::f32_nr), one sequential pass.
-    /// Several rows go through the pair kernel, which reads the panel from L1/L2 again.
-    static BITLA_ALWAYS_INLINE bool ftile(const AddLayout& l, const AddTileArgs& a) noexcept {
-        using F = Avx2Code2F32<Avx2AddOps>;
-        if (l.codes != AddCodes::code2 || a.m != 1 || a.n != 8 || a.row0 != 0 || !F::fits(a)) return false;
-        F::panel(l, a, 0);
-        return true;
-    }
-
-    /// The prefill tile of ungrouped code2 weights, whole tiles (kernels/avx2/add_tile_code2.hpp).
-    template <AddCodes C>
-    static BITLA_ALWAYS_INLINE bool tile(const AddLayout& l, const AddTileArgs& a) noexcept {
-        if constexpr (C == AddCodes::code2) {
-            if (a.flush != 0 || a.m != mr || a.n != nr) return false;
-            Avx2Code2Tile<Arch>::tile(l, a);
-            return true;
-        }
-        return false;
-    }
-
-    /// Whole panels of ungrouped bits, code2 and base3 codes: one sequential pass each
-    /// (kernels/avx2/add_gemv_panel.hpp, add_gemv_base3.hpp).
-    template <AddCodes C>
-    static BITLA_ALWAYS_INLINE bool panel(const AddLayout& l, const AddRowsArgs& r, std::size_t n) noexcept {
-        using P = Avx2PanelGemv<Arch>;
-        if constexpr (C == AddCodes::bits) {
-            if (r.out_i == nullptr) return false;
-            P::bits_panel(l, r.w, r.x, n, r.out_i + (n - r.first));
-            return true;
-        } else if constexpr (C == AddCodes::code2) {
-            if (r.out_i != nullptr) P::code2_panel(l, r.w, r.x, n, r.out_i + (n - r.first));
-            else P::code2_grouped_panel(l, r, n);
-            return true;
-        } else if constexpr (C == AddCodes::base3) {
-            if (r.out_i == nullptr) return false;
-            Avx2Base3Panel<Arch>::panel(l, r.w, r.x, n, r.out_i + (n - r.first));
-            return true;
-        }
-        return false;
     }
 };
 

@@ -15,7 +15,7 @@
 
 #include "../../core/add_layout.hpp"
 #include "../add_steps.hpp"
-#include "../avx2/add_ops.hpp"
+#include "../avx2/add.hpp"
 #include "../generic/add.hpp"
 
 BITLA_BEGIN_NAMESPACE
@@ -159,7 +159,7 @@ struct Avx512AddF32 {
     static void dot_f32(const AddLayout& l, const AddTileArgs& a) noexcept {
         // Whole panels of code2 (the driver's float tiles are 8 rows wide): AVX2's panel
         // kernel, which measured faster than these tiles (docs/performance.md).
-        if (Avx2AddOps<Arch>::ftile(l, a)) return;
+        if (Avx2Add<Arch>::ftile(l, a)) return;
         if (a.m == 1 && a.n > 4) {  // 1 x 4 pieces
             for (int j0 = 0; j0 < a.n; j0 += 4) {
                 AddTileArgs b = a;

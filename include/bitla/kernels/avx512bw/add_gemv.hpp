@@ -1,7 +1,8 @@
 // bitla/kernels/avx512bw/add_gemv.hpp — the GEMV rows kernel of the AVX-512 add-only
 // kernels (gemv_i8 in the contract of kernels/add.hpp): one int8 activation row against
 // whole 8-row panels, read as one prefetched stream, grouped epilogue fused in. Included by
-// kernels/avx512bw/add.hpp; shares its decoders and dot product (Avx512Add).
+// kernels/avx512bw/add.hpp; shares its decoders and dot product (Avx512Add), the tiles'
+// common parts (add_gemv_parts.hpp) and the bits tile (add_gemv_bits.hpp).
 #pragma once
 
 #include "../../arch/table.hpp"
@@ -12,20 +13,19 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <utility>
 
 #include "../../core/add_layout.hpp"
 #include "../generic/add.hpp"
+#include "add_gemv_bits.hpp"
+#include "add_gemv_parts.hpp"
 
 BITLA_BEGIN_NAMESPACE
 namespace kernels {
 
 template <class Arch>
-struct Avx512Add;
-
-template <class Arch>
 struct Avx512AddGemv {
-    using K = Avx512Add<Arch>;
+    using P = Avx512GemvParts<Arch>;
+    using K = typename P::K;
 
     // ---- gemv_i8: one activation row, many weight rows ----------------------------------
     //
@@ -42,66 +42,6 @@ struct Avx512AddGemv {
     // row cost a fifth of its rate: docs/performance.md). A whole-panel tile ends with one
     // transposing reduction of its 8 rows (Avx512Reduce::hsum8, reduce.hpp) and one 32-byte store.
 
-    static constexpr std::size_t prefetch_bytes = 8192;
-    static constexpr std::size_t wide_base3_steps = 0x7fffffff / (3 * 4 * 255 * 128);
-
-    /// The chunk sums from a gemv tile's two accumulators: code2 adds hi / 4 (codes 4q);
-    /// wide base3 takes (3·lo - hi) / 256 (sums of b·x and (3b mod 256)·x), exact.
-    template <AddCodes C, bool Wide>
-    static BITLA_ALWAYS_INLINE __m512i combine(__m512i lo, __m512i hi) noexcept {
-        if constexpr (C == AddCodes::code2) return _mm512_add_epi32(lo, _mm512_maskz_srai_epi32(0xffff, hi, 2));
-        else if constexpr (Wide)
-            return _mm512_maskz_srai_epi32(0xffff, _mm512_sub_epi32(_mm512_add_epi32(_mm512_add_epi32(lo, lo), lo), hi), 8);
-        else return lo;
-    }
-
-    /// The prefetch stream of a tile: for a whole panel (On), one line `prefetch_bytes` ahead
-    /// per 64-byte block the tile reads, and at its end (finish) the lines over the panel's
-    /// metadata and row-terms blocks, so the stream ahead is covered without gaps. Grouped tiles (HQQ)
-    /// prefetch non-temporally, which helps them and no other format, so the others keep T0
-    /// (docs/performance.md, "Prefetch").
-    template <bool On>
-    struct Prefetch {
-        const std::uint8_t* p0;
-        const std::uint8_t* pf;
-        bool nta;
-        BITLA_ALWAYS_INLINE Prefetch(const std::uint8_t* panel, bool grouped) noexcept
-            : p0(panel), pf(panel + prefetch_bytes), nta(grouped) {}
-        BITLA_ALWAYS_INLINE void next() noexcept {
-            if constexpr (On) {
-                if (nta) _mm_prefetch(reinterpret_cast<const char*>(pf), _MM_HINT_NTA);
-                else _mm_prefetch(reinterpret_cast<const char*>(pf), _MM_HINT_T0);
-                pf += 64;
-            }
-        }
-        BITLA_ALWAYS_INLINE void finish(const AddLayout& l) noexcept {
-            if constexpr (On)
-                while (pf < p0 + prefetch_bytes + l.panel_bytes()) next();
-        }
-    };
-
-    /// The grouped epilogue of one superblock (groups g0 .. g0 + 15): with take(j) row j's 16
-    /// chunk sums (its accumulators then cleared), y[j] += s'·c + u'·xs, one group per lane.
-    template <int NR, class Take>
-    static BITLA_ALWAYS_INLINE void add_groups(const AddLayout& l, const AddRowsArgs& r, const std::uint8_t* p0,
-                                               std::size_t g0, __m512 (&y)[std::size_t{NR}], Take&& take) noexcept {
-        const std::size_t groups = l.groups;
-        const __mmask16 km = g0 + 16 <= groups ? static_cast<__mmask16>(0xffff)
-                             : g0 >= groups    ? static_cast<__mmask16>(0)
-                                               : static_cast<__mmask16>((1u << (groups - g0)) - 1u);
-        const __m512 xs = _mm512_maskz_loadu_ps(km, r.xs + g0);
-        // 16 fp16 values start at a multiple of 32 bytes: inside one 64-byte block.
-        const std::uint8_t* sp = p0 + l.phys(l.scale_offset() + 2 * g0);
-        const std::uint8_t* up = p0 + l.phys(l.zero_offset() + 2 * g0);
-        for (int j = 0; j < NR; ++j) {
-            const __m512i v = take(j);
-            const __m512 sv = _mm512_maskz_cvtph_ps(0xffff, _mm256_maskz_loadu_epi16(km, sp + 64 * j));
-            const __m512 uv = _mm512_maskz_cvtph_ps(0xffff, _mm256_maskz_loadu_epi16(km, up + 64 * j));
-            y[j] = _mm512_fmadd_ps(_mm512_maskz_cvtepi32_ps(0xffff, v), sv, y[j]);
-            y[j] = _mm512_fmadd_ps(uv, xs, y[j]);
-        }
-    }
-
     template <AddCodes C, int NR, bool Wide>
     static BITLA_ALWAYS_INLINE void gemv_tile(const AddLayout& l, const AddRowsArgs& r, std::size_t n) noexcept {
         const std::int8_t* x = r.x;
@@ -113,7 +53,7 @@ struct Avx512AddGemv {
         for (int j = 0; j < NR; ++j)
             lo[j] = hi[j] = c[j] = _mm512_setzero_si512(), y[j] = _mm512_setzero_ps();
         const bool grouped = r.out_f != nullptr;
-        Prefetch<NR == 8> ahead(p0, grouped);  // a whole panel: prefetch the storage ahead
+        typename P::template Prefetch<NR == 8> ahead(p0, grouped);  // a whole panel: prefetch the storage ahead
         // Steps per flush unit: a superblock (grouped) or the whole row.
         const std::size_t per = grouped ? l.flush_steps() : l.steps;
         const __m512i one = _mm512_set1_epi8(1), two = _mm512_set1_epi8(2);
@@ -171,100 +111,17 @@ struct Avx512AddGemv {
                 }
             }
             if (grouped)
-                add_groups<NR>(l, r, p0, g0, y, [&](int j) __attribute__((always_inline)) {
-                    const __m512i v = combine<C, Wide>(lo[j], hi[j]);
+                P::template add_groups<NR>(l, r, p0, g0, y, [&](int j) __attribute__((always_inline)) {
+                    const __m512i v = P::template combine<C, Wide>(lo[j], hi[j]);
                     lo[j] = hi[j] = _mm512_setzero_si512();
                     return v;
                 });
         }
         ahead.finish(l);
         const std::size_t o = n - r.first;
-        if (grouped) return store_sums<NR>(y, r.out_f + o);
-        for (int j = 0; j < NR; ++j) lo[j] = combine<C, Wide>(lo[j], hi[j]);
-        store_sums<NR>(lo, r.out_i + o);
-    }
-
-    /// out[j] = the sum of v[j]'s lanes (int32 or float): one transposing reduction for a
-    /// whole panel.
-    template <int NR>
-    static BITLA_ALWAYS_INLINE void store_sums(const __m512i (&v)[std::size_t{NR}], std::int32_t* out) noexcept {
-        if constexpr (NR == 8) _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), K::hsum8(v));
-        else
-            for (int j = 0; j < NR; ++j) out[j] = K::hsum(v[j]);
-    }
-    template <int NR>
-    static BITLA_ALWAYS_INLINE void store_sums(const __m512 (&v)[std::size_t{NR}], float* out) noexcept {
-        if constexpr (NR == 8) _mm256_storeu_ps(out, K::hsum8_ps(v));
-        else
-            for (int j = 0; j < NR; ++j) out[j] = K::hsum_ps(v[j]);
-    }
-
-    /// Bits codes (stored per panel, core/add_layout.hpp): step t's 64-byte block holds the
-    /// codes of all the panel's rows, row r's in bit r. A tile of NR rows from panel row r0
-    /// loads the block once per step and multiplies c & 2^(r0 + j), which is 2^(r0 + j)·q,
-    /// straight into row j's accumulator (vpdpbusd, exact: |sum| <= 2^16 per step and lane,
-    /// so rows up to `scaled_steps` steps), shifting each sum right by r0 + j (exactly) at a
-    /// flush: one AND and one dot product per 64 weights and row. Two accumulators per row
-    /// (even and odd steps) ungrouped, one grouped (its 8 float sums take the registers).
-    /// Rows longer than `scaled_steps` take min(c & 2^r, 1) instead (codes 0/1: no growth).
-    /// Why per panel: docs/performance.md, "Binary codes per panel".
-    static constexpr std::size_t scaled_steps = 0x7fffffff / (4 * 128 * 128);
-
-    template <int NR, bool Scaled>
-    static BITLA_ALWAYS_INLINE void gemv_bits_tile(const AddLayout& l, const AddRowsArgs& r, std::size_t n) noexcept {
-        const std::uint8_t* p0 = r.w + l.row_offset(n);
-        const std::size_t r0 = NR == 8 ? 0 : n % l.panel;  // 8-row tiles start a panel
-        const std::uint8_t* code = p0 + l.bits_block(r0, 0);  // step t's block at code + 64 t
-        const bool grouped = r.out_f != nullptr;
-        Prefetch<NR == 8> ahead(p0, grouped);
-        const std::size_t per = grouped ? l.flush_steps() : l.steps;
-        __m512i lo[std::size_t{NR}], hi[std::size_t{NR}], bit[std::size_t{NR}];
-        __m512 y[std::size_t{NR}];
-        for (int j = 0; j < NR; ++j) {
-            lo[j] = hi[j] = _mm512_setzero_si512(), y[j] = _mm512_setzero_ps();
-            bit[j] = K::row_bit(r0 + static_cast<std::size_t>(j));
-        }
-        const __m512i one = _mm512_set1_epi8(1);
-        const auto select = [&](__m512i c, int j) __attribute__((always_inline)) {
-            const __m512i q = _mm512_and_si512(c, bit[j]);
-            if constexpr (Scaled) return q;
-            else return _mm512_min_epu8(q, one);
-        };
-        const auto sum = [&](int j) __attribute__((always_inline)) {  // the row's exact sum so far (hi: 0 grouped)
-            const __m512i v = _mm512_add_epi32(lo[j], hi[j]);
-            if constexpr (Scaled) return _mm512_maskz_srai_epi32(0xffff, v, static_cast<unsigned>(r0 + static_cast<std::size_t>(j)));
-            else return v;
-        };
-        for (std::size_t s0 = 0, g0 = 0; s0 < l.steps; s0 += per, g0 += 16) {
-            if (!grouped) {  // per (all steps) is a multiple of 16
-                for (std::size_t t = s0; t < s0 + per; t += 2) {
-                    ahead.next();
-                    ahead.next();
-                    const __m512i c0 = _mm512_load_si512(code + 64 * t), c1 = _mm512_load_si512(code + 64 * t + 64);
-                    const __m512i x0 = _mm512_load_si512(r.x + 64 * t), x1 = _mm512_load_si512(r.x + 64 * t + 64);
-                    for (int j = 0; j < NR; ++j) {
-                        lo[j] = K::dp(lo[j], select(c0, j), x0);
-                        hi[j] = K::dp(hi[j], select(c1, j), x1);
-                    }
-                }
-                continue;
-            }
-            for (std::size_t t = s0; t < s0 + per; ++t) {
-                ahead.next();
-                const __m512i c = _mm512_load_si512(code + 64 * t), xv = _mm512_load_si512(r.x + 64 * t);
-                for (int j = 0; j < NR; ++j) lo[j] = K::dp(lo[j], select(c, j), xv);
-            }
-            add_groups<NR>(l, r, p0, g0, y, [&](int j) __attribute__((always_inline)) {
-                const __m512i v = sum(j);
-                lo[j] = _mm512_setzero_si512();
-                return v;
-            });
-        }
-        ahead.finish(l);
-        const std::size_t o = n - r.first;
-        if (grouped) return store_sums<NR>(y, r.out_f + o);
-        for (int j = 0; j < NR; ++j) lo[j] = sum(j);
-        store_sums<NR>(lo, r.out_i + o);
+        if (grouped) return P::template store_sums<NR>(y, r.out_f + o);
+        for (int j = 0; j < NR; ++j) lo[j] = P::template combine<C, Wide>(lo[j], hi[j]);
+        P::template store_sums<NR>(lo, r.out_i + o);
     }
 
     /// Rows up to the first panel boundary one at a time, whole panels as 8-row tiles, the
@@ -274,7 +131,7 @@ struct Avx512AddGemv {
     template <AddCodes C, bool Fast = false>
     static void gemv_rows(const AddLayout& l, const AddRowsArgs& r) noexcept {
         const auto tile = [&]<int NR>(std::size_t n) __attribute__((always_inline)) {
-            if constexpr (C == AddCodes::bits) gemv_bits_tile<NR, Fast>(l, r, n);
+            if constexpr (C == AddCodes::bits) Avx512GemvBits<Arch>::template tile<NR, Fast>(l, r, n);
             else gemv_tile<C, NR, Fast>(l, r, n);
         };
         std::size_t n = r.first;
@@ -290,20 +147,19 @@ struct Avx512AddGemv {
         if (l.panel != 8) return GenericAdd<Arch>::gemv_i8(l, r);
         switch (l.codes) {
             case AddCodes::bits:
-                if (r.out_f != nullptr || l.steps <= scaled_steps) return gemv_rows<AddCodes::bits, true>(l, r);
+                if (r.out_f != nullptr || l.steps <= Avx512GemvBits<Arch>::scaled_steps) return gemv_rows<AddCodes::bits, true>(l, r);
                 return gemv_rows<AddCodes::bits, false>(l, r);
             case AddCodes::code2: return gemv_rows<AddCodes::code2>(l, r);
             case AddCodes::base3:
                 // Wide sums need 3·Σ b·x (|.| <= 3·4·255·128 per lane and step) to fit int32
                 // until a flush: a superblock (grouped) or the whole row.
                 if constexpr (K::vnni)
-                    if ((l.groups != 0 ? l.flush_steps() : l.steps) <= wide_base3_steps)
+                    if ((l.groups != 0 ? l.flush_steps() : l.steps) <= P::wide_base3_steps)
                         return gemv_rows<AddCodes::base3, true>(l, r);
                 return gemv_rows<AddCodes::base3>(l, r);
             case AddCodes::planes: return GenericAdd<Arch>::gemv_i8(l, r);  // not gemv_supported
         }
     }
-
 };
 
 }  // namespace kernels

@@ -30,7 +30,6 @@
 #include "../../core/add_layout.hpp"
 #include "../add_kernels.hpp"
 #include "add_planes.hpp"
-#include "add_tile_mmla.hpp"
 
 BITLA_BEGIN_NAMESPACE
 namespace kernels {
@@ -139,14 +138,6 @@ struct NeonAddOps {
             }
         }
     }
-#if BITLA_FLAGS_NEON_I8MM
-    /// neon_i8mm: ungrouped tiles of 2 .. 4 activation rows with smmla (add_tile_mmla.hpp).
-    template <AddCodes C>
-    static BITLA_ALWAYS_INLINE bool tile(const AddLayout& l, const AddTileArgs& a) noexcept {
-        if constexpr (i8mm) return NeonMmlaTile<NeonAddOps>::template tile<C>(l, a);
-        return false;
-    }
-#endif
     static BITLA_ALWAYS_INLINE void settle(acc&) noexcept {}
     static BITLA_ALWAYS_INLINE void store(std::int32_t* out, const acc& a) noexcept {
         for (int r = 0; r < 4; ++r) vst1q_s32(out + 4 * r, a.v[r]);
@@ -183,22 +174,6 @@ struct NeonAddOps {
         float32x4_t s[4];
         for (int i = 0; i < 4; ++i) s[i] = vaddq_f32(vaddq_f32(a.v[4 * i], a.v[4 * i + 1]), vaddq_f32(a.v[4 * i + 2], a.v[4 * i + 3]));
         return vaddvq_f32(vaddq_f32(vaddq_f32(s[0], s[1]), vaddq_f32(s[2], s[3])));
-    }
-
-    // ---- GEMV (kernels/add_gemv.hpp) ------------------------------------------------------
-    using gacc = float32x4_t;
-    static constexpr std::size_t prefetch_bytes = 8192;
-    static BITLA_ALWAYS_INLINE gacc gzero() noexcept { return vdupq_n_f32(0); }
-    static BITLA_ALWAYS_INLINE float ghsum(gacc y) noexcept { return vaddvq_f32(y); }
-    static BITLA_ALWAYS_INLINE float32x4_t half4(const std::uint16_t* p) noexcept {
-        return vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(p)));
-    }
-    static BITLA_ALWAYS_INLINE void group(gacc& y, const acc& a, const std::uint16_t* s, const std::uint16_t* u,
-                                          const float* xs) noexcept {
-        for (int r = 0; r < 4; ++r) {
-            y = vfmaq_f32(y, vcvtq_f32_s32(a.v[r]), half4(s + 4 * r));
-            y = vfmaq_f32(y, half4(u + 4 * r), vld1q_f32(xs + 4 * r));
-        }
     }
 };
 
