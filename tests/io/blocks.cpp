@@ -46,7 +46,7 @@ Case make_case(const spec::Format& f, std::uint16_t big_d) {
             int v = val(g);
             if (f.name == "Q1_0" && v == 0) v = 1;
             if (r == 0) v = zero;
-            if (r == 1) v = (k % f.block == std::size_t(f.block) - 1) ? one : zero;
+            if (r == 1) v = (k % f.block == f.block - 1) ? one : zero;
             if (r == 2) v = (k % f.block == 0) ? -one : zero;
             c.values[r * kK + k] = v;
         }

@@ -99,7 +99,8 @@ inline int block_value(const std::string& fmt, const std::byte* b, int j) {
 struct Format {
     std::string name;
     std::uint32_t id;
-    int block, bytes, d_at;  // d_at < 0: no per-block d
+    std::size_t block, bytes;
+    int d_at;  // < 0: no per-block d
     int lo, hi;
 };
 inline const Format formats[] = {

@@ -3,6 +3,7 @@
 //
 //   gguf_types.hpp     type ids, dialects (mainline ggml, bitnet.cpp), tensor sizes
 //   gguf_metadata.hpp  typed key/value metadata
+//   gguf_tensor.hpp    GgufTensor: a directory entry and its bytes
 //   gguf_reader.hpp    GgufFile::open / parse: every count, size and offset checked
 //   gguf_writer.hpp    gguf_bytes, write_gguf, GgufTensorData
 //   block_codecs.hpp   TQ1_0, TQ2_0, Q1_0, Q2_0, I2_S blocks
@@ -16,5 +17,6 @@
 #include "gguf_import.hpp"
 #include "gguf_metadata.hpp"
 #include "gguf_reader.hpp"
+#include "gguf_tensor.hpp"
 #include "gguf_types.hpp"
 #include "gguf_writer.hpp"

@@ -81,6 +81,15 @@ template <class Value, class Scale>
     return out;
 }
 
+/// Per-group scales fit a block format whose blocks each lie in one group (I2_S has one
+/// scale per tensor).
+inline void check_groups(GgufType type, std::size_t group_size) {
+    require(type != GgufType::i2_s, "type", "I2_S has one scale per tensor, not per group");
+    const std::size_t block = info(type).block;
+    require(block != 0 && group_size % block == 0, "type", bitla::name(type), "'s blocks of ", block,
+            " values do not each lie in one group of ", group_size);
+}
+
 }  // namespace detail
 
 /// BitNet ternary values with their one scale γ.
@@ -94,10 +103,7 @@ template <ternary_layout L>
 /// I2_S needs one scale per tensor: GroupScaled and per-row sources go to the block formats.
 template <class V>
 [[nodiscard]] GgufTensorData to_gguf(std::string name, GgufType type, const GroupScaled<V>& w) {
-    detail::require(type != GgufType::i2_s, "type", "I2_S has one scale per tensor, not per group");
-    const std::size_t block = info(type).block;
-    detail::require(block != 0 && w.group_size % block == 0, "type", bitla::name(type), "'s blocks of ", block,
-                    " values do not each lie in one group of ", w.group_size);
+    detail::check_groups(type, w.group_size);
     const auto v = w.values.view();
     return detail::encode_blocks(std::move(name), type, v.rows, v.cols, v,
                                  [&](std::size_t r, std::size_t c) { return w.scale(r, c / w.group_size); });
@@ -117,10 +123,7 @@ template <class V>
     for (std::size_t i = 0; i < q.zero.flat().size(); ++i)
         detail::require(q.zero.flat()[i] == 1.0f, "zero", "zero point ", i, " is ", q.zero.flat()[i],
                         ": GGUF's Q2_0 holds (q - 1)·d, zero point 1");
-    detail::require(type != GgufType::i2_s, "type", "I2_S has one scale per tensor, not per group");
-    const std::size_t block = info(type).block;
-    detail::require(block != 0 && q.group_size % block == 0, "type", bitla::name(type), "'s blocks of ", block,
-                    " values do not each lie in one group of ", q.group_size);
+    detail::check_groups(type, q.group_size);
     const auto v = q.values.view();
     return detail::encode_blocks(
         std::move(name), type, v.rows, v.cols, [&](std::size_t r, std::size_t c) { return v(r, c) - 1; },

@@ -11,7 +11,8 @@
 // two, default 32), then the data section; offsets count from its start.
 //
 // A file is untrusted. Before anything is decoded or allocated, every count, length and
-// id is checked against the bytes that remain and the types bitla knows: counts that the
+// id is checked against the bytes that remain and the types bitla knows (and nothing is
+// reserved from a count: memory grows with what the file really holds): counts that the
 // file cannot hold (a key/value needs 14 bytes at least, a tensor entry 33), strings and
 // arrays longer than the rest of the file, duplicate keys or names, n_dims outside 1..4,
 // an element or byte count past 2^63, K not a multiple of the type's block, a type id the
@@ -30,39 +31,11 @@
 #include <unordered_set>
 #include <vector>
 
-#include "gguf_types.hpp"
+#include "gguf_tensor.hpp"
 #include "gguf_value_io.hpp"
 #include "mapped_file.hpp"
 
 BITLA_BEGIN_NAMESPACE
-
-/// One tensor of a GGUF file: its directory entry and its bytes.
-struct GgufTensor {
-    std::string name;
-    GgufType type = GgufType::f32;
-    std::vector<std::uint64_t> shape;  ///< ne: shape[0] = K (contiguous), shape[1] = N, ...
-    std::uint64_t offset = 0;          ///< from the start of the data section
-    std::span<const std::byte> data;   ///< exactly tensor_bytes(type, shape) bytes
-    std::string file;                  ///< where it came from (errors name it)
-
-    /// K: values per row.
-    [[nodiscard]] std::size_t cols() const noexcept { return shape.empty() ? 0 : static_cast<std::size_t>(shape[0]); }
-    /// N: rows (the product of every dimension after the first).
-    [[nodiscard]] std::size_t rows() const noexcept {
-        std::size_t n = 1;
-        for (std::size_t i = 1; i < shape.size(); ++i) n *= static_cast<std::size_t>(shape[i]);
-        return n;
-    }
-};
-
-namespace detail {
-/// The least bytes of one key/value (8-byte length, a 1-byte key, type, a u8 value) and of
-/// one directory entry (length, 1-byte name, n_dims, one ne, type, offset).
-inline constexpr std::uint64_t gguf_min_kv = 8 + 1 + 4 + 1, gguf_min_tensor = 8 + 1 + 4 + 8 + 4 + 8;
-/// Longest tensor name (ggml's GGML_MAX_NAME, terminator included).
-inline constexpr std::uint64_t gguf_max_name = 63;
-inline constexpr std::uint32_t gguf_default_alignment = 32;
-}  // namespace detail
 
 class GgufFile {
 public:
@@ -122,7 +95,6 @@ private:
     }
 
     void read_metadata(detail::ByteReader& in, std::uint64_t n) {
-        metadata_.entries.reserve(static_cast<std::size_t>(n));
         std::unordered_set<std::string_view> seen;
         for (std::uint64_t i = 0; i < n; ++i) {
             const std::string_view key = in.string(detail::gguf_max_key, "key ", i);
@@ -143,7 +115,6 @@ private:
     }
 
     void read_directory(detail::ByteReader& in, std::uint64_t n) {
-        tensors_.reserve(static_cast<std::size_t>(n));
         std::unordered_set<std::string> seen;
         for (std::uint64_t i = 0; i < n; ++i) {
             GgufTensor t;

@@ -3,7 +3,8 @@
 // Reading checks, before it allocates: the type id; string lengths against the bytes left;
 // an array's element type (scalars and strings only) and its count against the bytes left
 // (count · element size, or count · 8 for strings: a claimed 2^40 elements in a small
-// file is refused before anything is reserved); bools are 0 or 1.
+// file is refused before anything is read); bools are 0 or 1. String arrays grow with the
+// strings actually read, never by a reservation from the count.
 #pragma once
 
 #include <cstddef>
@@ -70,7 +71,6 @@ template <class T>
             name(v.element), " needs at least ", least, " bytes each but the file has ", in.remaining(),
             " bytes left after offset ", in.offset());
     if (v.element == GgufValueType::string) {
-        v.strings.reserve(static_cast<std::size_t>(v.count));
         for (std::uint64_t i = 0; i < v.count; ++i)
             v.strings.emplace_back(in.string(UINT64_MAX, "key '", key, "': array element ", i));
         return v;

@@ -1,7 +1,8 @@
 // bitla/io/gguf_writer.hpp — writing GGUF v3: `gguf_bytes` (in memory) and `write_gguf`
 // (to a path), from tensors (name, type, shape, bytes) and metadata.
 //
-//     std::vector<bitla::GgufTensor> ts = {to_gguf("blk.0.ffn_up.weight", GgufType::tq2_0, q).view()};
+//     const bitla::GgufTensorData t = to_gguf("blk.0.ffn_up.weight", GgufType::tq2_0, q);
+//     const std::vector<bitla::GgufTensor> ts = {t.view()};   // views t's bytes
 //     bitla::write_gguf("layer.gguf", ts, metadata);
 //
 // The file holds the metadata in the order given, the directory in the order of
