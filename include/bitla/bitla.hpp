@@ -21,5 +21,6 @@
 #include "gemm/hamming.hpp"
 #include "gemm/thread_pool.hpp"
 #include "gemm/xnor.hpp"
+#include "io/gguf.hpp"
 #include "kernels/generic/reference.hpp"
 #include "quant/quant.hpp"
