@@ -103,6 +103,17 @@ public:
         for (const TensorInfo& t : f.tensors()) add_view(t.name, t.dtype, t.shape, f.bytes(t));
         set_metadata(f.metadata());
     }
+    /// Every tensor of `other` (its metadata aside), all or nothing: `other` is left empty.
+    void add_all(Writer&& other) {
+        for (const Entry& e : other.entries_)
+            bitla::detail::require(!names_.contains(e.name), "name", "tensor \"", e.name, "\" was added twice");
+        for (auto& bytes : other.owned_) owned_.push_back(std::move(bytes));  // moving keeps the buffers
+        for (Entry& e : other.entries_) {
+            names_.insert(e.name);
+            entries_.push_back(std::move(e));
+        }
+        other = Writer();
+    }
     /// Removes tensor `name`; false if there is none.
     bool erase(std::string_view name) {
         const auto it = std::find_if(entries_.begin(), entries_.end(), [&](const Entry& e) { return e.name == name; });
