@@ -180,7 +180,7 @@ TEST_CASE("hqq safetensors: quantize, write, read is the same HqqQuantized", "[i
     for (const float nbits : {1.0f, 1.58f, 2.0f, 3.0f, 4.0f, 8.0f})
         for (const int axis : {1, 0})
             for (const Dtype compute : {Dtype::F32, Dtype::F16, Dtype::BF16}) {
-                CAPTURE(nbits, axis, bitla::safetensors::name(compute));
+                CAPTURE(nbits, axis, std::string(bitla::safetensors::name(compute)));
                 HqqLayer l;
                 l.q = bitla::quantize_hqq(wf, {.nbits = nbits, .group_size = 32, .axis = axis});
                 l.compute_dtype = compute;
