@@ -264,8 +264,8 @@ TEST_CASE("safetensors: malformed files are refused, naming the file", "[io][saf
 
 TEST_CASE("safetensors: files on disk", "[io][safetensors][errors]") {
     const auto dir = bitla_test::temp_dir();
-    expect_refused([&] { (void)File(dir + "/missing.safetensors"); }, dir + "/missing.safetensors", "cannot open it");
-    expect_refused([&] { (void)File(dir); }, dir, "not a regular file");
+    expect_refused([&] { (void)File(dir + "/missing.safetensors"); }, dir + "/missing.safetensors", "cannot open");
+    expect_refused([&] { (void)File(dir); }, dir, "is a directory");
     const std::string empty = dir + "/empty.safetensors";
     bitla_test::write_file(empty, {});
     expect_refused([&] { (void)File(empty); }, empty, "file is 0 bytes");

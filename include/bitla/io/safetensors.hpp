@@ -45,7 +45,7 @@
 
 #include "../core/matrix.hpp"
 #include "safetensors_dtype.hpp"
-#include "safetensors_file.hpp"
+#include "mapped_file.hpp"
 
 BITLA_BEGIN_NAMESPACE
 namespace safetensors {
@@ -257,7 +257,10 @@ using Json = nlohmann::ordered_json;
 class File {
 public:
     /// Maps `path` and validates it (bitla::error naming the path otherwise).
-    explicit File(std::string path) : mapped_(std::move(path)) { init(mapped_.bytes(), mapped_.path()); }
+    explicit File(std::string path) : mapped_(path) {
+        const std::span<const std::byte> b = mapped_.bytes();
+        init({reinterpret_cast<const std::uint8_t*>(b.data()), b.size()}, std::move(path));
+    }
     /// Validates a file image in memory (no copy: `bytes` must outlive the File); `name`
     /// stands for the file in errors.
     [[nodiscard]] static File view(std::span<const std::uint8_t> bytes, std::string name) {
