@@ -5,6 +5,8 @@
 //                       bitnet.cpp file, general.file_type = 40)
 //   <DIR>/sample.gguf   metadata of every value type (scalars, arrays of each, a 40-value
 //                       f32 array, strings) and TQ2_0, Q1_0, F16 tensors, alignment 64
+//   <DIR>/truncated.gguf      sample.gguf without its last 8 bytes (a bad file)
+//   <DIR>/not_gguf.safetensors  an empty safetensors file (another format)
 //
 // Usage: gguf-samples DIR
 #include <cstdint>
@@ -117,7 +119,7 @@ int main(int argc, char** argv) {
     save(dir / "Q4_0.gguf", file(name, {{"w.Q4_0", {32, 2}, 2, spec::Bytes(36, std::byte{0x11})}}, 32));
 
     std::vector<float> scores(40);
-    for (std::size_t i = 0; i < scores.size(); ++i) scores[i] = -0.5f * static_cast<float>(i);
+    for (std::size_t i = 0; i < scores.size(); ++i) scores[i] = 0.5f * static_cast<float>(i) - 1;
     const std::vector<Kv> kvs = {
         string("general.architecture", "bitnet-b1.58"), string("general.name", "bitla \"sample\"\n"),
         scalar<std::uint32_t>("general.alignment", 4, 64), scalar<std::uint8_t>("x.u8", 0, 200),
@@ -139,6 +141,10 @@ int main(int argc, char** argv) {
     const std::vector<Tensor> tensors = {block_tensor(spec::formats[1], "blk.0/ffn_up.weight"),
                                          block_tensor(spec::formats[2], "blk.0.ffn_down.weight"),
                                          plain_tensor("token_embd.weight", 1)};
-    save(dir / "sample.gguf", file(kvs, tensors, 64));
+    const spec::Bytes sample = file(kvs, tensors, 64);
+    save(dir / "sample.gguf", sample);
+    save(dir / "truncated.gguf", spec::Bytes(sample.begin(), sample.end() - 8));
+    spec::Writer safetensors;
+    save(dir / "not_gguf.safetensors", safetensors.raw<std::uint64_t>(2).data({std::byte{'{'}, std::byte{'}'}}).out);
     return 0;
 }
