@@ -196,3 +196,24 @@ TEST_CASE("values no dequantization can mean", "[io]") {
         REQUIRE(e.argument() == "hand.gguf");
     }
 }
+
+TEST_CASE("tensors without values: no wrapped row count, no walk over empty rows", "[io]") {
+    // K = 0 lets the other dimensions claim anything: the file holds 0 bytes for them.
+    auto empty = [](std::vector<std::uint64_t> ne, std::uint32_t type) {
+        spec::Writer w;
+        w.header(1, 0).tensor("t", ne, type, 0).pad(32);
+        return w.out;
+    };
+    constexpr std::uint64_t big = std::uint64_t{1} << 40;
+    REQUIRE(says(empty({0, big, big}, 0), "the element count overflows at ne[2]"));  // rows() would wrap to 0
+    for (const std::uint32_t type : {0u, 35u, 41u, 42u}) {
+        const spec::Bytes bytes = empty({0, big}, type);
+        const GgufFile f = GgufFile::parse(bytes, "empty.gguf");
+        const GgufTensor& t = f.tensor("t");
+        const Matrix<float> w = dequantize(t);  // at once: 2^40 rows of nothing are not visited
+        REQUIRE((w.rows() == big && w.cols() == 0));
+    }
+    const spec::Bytes tq2 = empty({0, big}, 35);
+    const GgufFile f = GgufFile::parse(tq2, "empty.gguf");
+    REQUIRE_THROWS_WITH(import_ternary(f.tensor("t")), Catch::Contains("tensor 't' (TQ2_0, 1099511627776 x 0) has no values"));
+}
