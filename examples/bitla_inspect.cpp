@@ -129,9 +129,11 @@ public:
     explicit GgufModel(const fs::path& path) : f_(bitla::GgufFile::open(path)) {}
 
     [[nodiscard]] std::string summary() const override {
+        const std::size_t keys = f_.metadata().size(), tensors = f_.tensors().size();
         return bitla::detail::concat("GGUF v", f_.version(), ", ", bitla::name(f_.dialect()), ", alignment ",
-                                     f_.alignment(), ", ", f_.metadata().size(), " metadata keys, ", f_.tensors().size(),
-                                     " tensors from byte ", f_.data_offset(), "; every size and offset checked");
+                                     f_.alignment(), ", ", keys, keys == 1 ? " metadata key, " : " metadata keys, ",
+                                     tensors, tensors == 1 ? " tensor" : " tensors", " from byte ", f_.data_offset(),
+                                     "; every size and offset checked");
     }
     [[nodiscard]] Table metadata() const override {
         Table rows;
