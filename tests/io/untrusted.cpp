@@ -152,6 +152,9 @@ TEST_CASE("malformed tensor directories", "[io]") {
     spec::Writer longname;
     longname.header(1, 0).tensor(std::string(64, 'n'), {4}, 0, 0);
     REQUIRE(says(longname.out, "has length 64, more than the 63 allowed"));
+    spec::Writer noname;  // found by fuzz/gguf_roundtrip: read, but the writer refused it
+    noname.header(1, 0).tensor("", {4}, 0, 0).pad(32).out.resize(noname.out.size() + 32);
+    REQUIRE(says(noname.out, "tensor 0's name is empty"));
     // Overlap: the second tensor starts inside the first (also across a zero-size one).
     spec::Bytes overlap = valid(0, 128);
     REQUIRE(says(overlap, "tensor 'norm' (16 bytes at offset 128) overlaps tensor 'blk.0.w' (132 bytes at offset 0)"));
