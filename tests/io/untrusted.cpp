@@ -152,6 +152,9 @@ TEST_CASE("malformed tensor directories", "[io]") {
     spec::Writer longname;
     longname.header(1, 0).tensor(std::string(64, 'n'), {4}, 0, 0);
     REQUIRE(says(longname.out, "has length 64, more than the 63 allowed"));
+    spec::Writer noname;  // found by fuzz/gguf_roundtrip: read, but the writer refused it
+    noname.header(1, 0).tensor("", {4}, 0, 0).pad(32).out.resize(noname.out.size() + 32);
+    REQUIRE(says(noname.out, "tensor 0's name is empty"));
     // Overlap: the second tensor starts inside the first (also across a zero-size one).
     spec::Bytes overlap = valid(0, 128);
     REQUIRE(says(overlap, "tensor 'norm' (16 bytes at offset 128) overlaps tensor 'blk.0.w' (132 bytes at offset 0)"));
@@ -195,4 +198,25 @@ TEST_CASE("values no dequantization can mean", "[io]") {
     } catch (const bitla::error& e) {
         REQUIRE(e.argument() == "hand.gguf");
     }
+}
+
+TEST_CASE("tensors without values: no wrapped row count, no walk over empty rows", "[io]") {
+    // K = 0 lets the other dimensions claim anything: the file holds 0 bytes for them.
+    auto empty = [](std::vector<std::uint64_t> ne, std::uint32_t type) {
+        spec::Writer w;
+        w.header(1, 0).tensor("t", ne, type, 0).pad(32);
+        return w.out;
+    };
+    constexpr std::uint64_t big = std::uint64_t{1} << 40;
+    REQUIRE(says(empty({0, big, big}, 0), "the element count overflows at ne[2]"));  // rows() would wrap to 0
+    for (const std::uint32_t type : {0u, 35u, 41u, 42u}) {
+        const spec::Bytes bytes = empty({0, big}, type);
+        const GgufFile f = GgufFile::parse(bytes, "empty.gguf");
+        const GgufTensor& t = f.tensor("t");
+        const Matrix<float> w = dequantize(t);  // at once: 2^40 rows of nothing are not visited
+        REQUIRE((w.rows() == big && w.cols() == 0));
+    }
+    const spec::Bytes tq2 = empty({0, big}, 35);
+    const GgufFile f = GgufFile::parse(tq2, "empty.gguf");
+    REQUIRE_THROWS_WITH(import_ternary(f.tensor("t")), Catch::Contains("tensor 't' (TQ2_0, 1099511627776 x 0) has no values"));
 }

@@ -6,7 +6,8 @@
 // into an N x K matrix (N: every dimension after the first), each value computed as the
 // file's own dequantization does: float(value) · d. Before it decodes, `check_blocks`
 // rejects what no dequantization can mean: a non-finite block scale d, a non-finite I2_S
-// tensor scale, an I2_S code 3. Errors (bitla::error, argument = the tensor's file): a type
+// tensor scale, an I2_S code 3; a tensor without values is an N x 0 (or 0 x K) matrix, made
+// without visiting its rows. Errors (bitla::error, argument = the tensor's file): a type
 // bitla does not decode, and those, naming the tensor, block or value, and what was found.
 #pragma once
 
@@ -89,10 +90,13 @@ inline void check_size(const GgufTensor& t) {
             " bytes; its shape needs ", bytes.value_or(0), " ", why);
 }
 
-/// f(Blocks<C>) for a block type, after check_blocks; bitla::error for other types.
+/// f(Blocks<C>) for a block type, after check_blocks; bitla::error for other types and
+/// for a tensor without values (whose rows, up to 2^63 of them, would be visited for nothing).
 template <class F>
 decltype(auto) with_checked_blocks(const GgufTensor& t, F&& f) {
     check_size(t);
+    require(t.rows() != 0 && t.cols() != 0, t.file, "tensor '", t.name, "' (", name(t.type), ", ", t.rows(), " x ",
+            t.cols(), ") has no values to decode");
     bool done = false;
     gguf_codec::visit(t.type, [&](auto codec) {
         const Blocks<decltype(codec)> b{t};
@@ -110,6 +114,7 @@ decltype(auto) with_checked_blocks(const GgufTensor& t, F&& f) {
     detail::check_size(t);
     Matrix<float> out(t.rows(), t.cols());
     const std::size_t n = t.rows() * t.cols();
+    if (n == 0 && info(t.type).decodable) return out;  // N x 0 or 0 x K: no rows to visit
     float* y = out.flat().data();
     const std::byte* p = t.data.data();
     switch (t.type) {

@@ -14,8 +14,8 @@
 // dequantization: in integers, exactly d · (x · values) per block, summed over blocks. One
 // exception: Q1_0 packs as sign bits whose stored group scale is 2d (w = 2q - 1), which fp16
 // cannot hold for |d| > 32752; pack_add rejects such a block (argument "scale").
-// Errors (bitla::error, argument = the tensor's file): a type the call does not take, and
-// what dequantize rejects (gguf_decode.hpp).
+// Errors (bitla::error, argument = the tensor's file): a type the call does not take, a tensor
+// without values, and what dequantize rejects (gguf_decode.hpp).
 #pragma once
 
 #include <cstddef>

@@ -120,6 +120,7 @@ private:
             GgufTensor t;
             t.file = path_;
             t.name = std::string(in.string(detail::gguf_max_name, "tensor ", i, "'s name"));
+            detail::require(!t.name.empty(), path_, "tensor ", i, "'s name is empty");
             detail::require(seen.insert(t.name).second, path_, "tensor '", t.name, "' appears twice");
             const auto n_dims = in.read<std::uint32_t>("tensor '", t.name, "': n_dims");
             detail::require(n_dims >= 1 && n_dims <= 4, path_, "tensor '", t.name, "': n_dims = ", n_dims,

@@ -13,7 +13,8 @@
 //
 // Sizes: a tensor of n = ne0·ne1·ne2·ne3 values takes n / block · block_bytes bytes, ne0
 // (K) a multiple of the block; I2_S takes n / 4 + 32 (codes, one float32 scale, 28 unused
-// bytes). `tensor_bytes` checks every product for overflow.
+// bytes). `tensor_bytes` checks every product for overflow, the dimensions of a tensor
+// without values (some ne = 0) included.
 #pragma once
 
 #include <array>
@@ -149,13 +150,16 @@ inline constexpr GgufTypeInfo gguf_no_type{};
         why = "type " + std::to_string(static_cast<std::uint32_t>(type)) + " is not a GGUF type bitla knows";
         return std::nullopt;
     }
-    std::uint64_t n = 1;
+    // extent: the product of the nonzero dimensions, so that a tensor without values
+    // cannot claim 2^64 or more rows either (GgufTensor::rows() would wrap).
+    std::uint64_t n = 1, extent = 1;
     for (std::size_t i = 0; i < ne.size(); ++i) {
-        if (ne[i] > limit || (ne[i] != 0 && n > limit / ne[i])) {
+        if (ne[i] > limit || (ne[i] != 0 && extent > limit / ne[i])) {
             why = "the element count overflows at ne[" + std::to_string(i) + "] = " + std::to_string(ne[i]);
             return std::nullopt;
         }
         n *= ne[i];
+        if (ne[i] != 0) extent *= ne[i];
     }
     if (!ne.empty() && ne[0] % t.block != 0) {
         why = "ne[0] = K = " + std::to_string(ne[0]) + " is not a multiple of " + t.name + "'s block of " +

@@ -1,0 +1,294 @@
+// bitla-inspect: what a model file holds, checked, and its tensors as NumPy arrays.
+//
+//   bitla-inspect FILE                       metadata (key, type, value) and tensors (name,
+//                                            type, shape K × N, bytes, offset)
+//   bitla-inspect FILE --dump NAME OUT.npy   one tensor decoded to float32, shape (N, K)
+//   bitla-inspect FILE --dump-all DIR        every tensor bitla decodes, as DIR/<name>.npy
+//
+// Exit status: 0 done, 1 a bad file (the bitla::error's text: every size and offset is
+// checked when the file is opened) or an output that cannot be written, 2 bad usage.
+//
+// Formats are told apart by their first bytes (`sniff`); each has a reader that gives a
+// `Model`. GGUF is read; a safetensors file is recognised and refused until its reader
+// lands; anything else is refused as unknown. docs/inspect.md has examples.
+#include <bitla/io/gguf.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstdint>
+#include <cstdio>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <variant>
+#include <vector>
+
+#include "npy.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using Table = std::vector<std::vector<std::string>>;
+
+// ---- what any format's reader gives ----
+
+struct TensorInfo {
+    std::string name, type;
+    std::vector<std::uint64_t> shape;  ///< shape[0] = K, the fastest
+    std::uint64_t bytes = 0, offset = 0;
+    bool decodable = false;
+};
+
+class Model {
+public:
+    virtual ~Model() = default;
+    /// One line: the format, its version and the file's layout.
+    [[nodiscard]] virtual std::string summary() const = 0;
+    /// Rows of key, type, value.
+    [[nodiscard]] virtual Table metadata() const = 0;
+    [[nodiscard]] virtual std::vector<TensorInfo> tensors() const = 0;
+    /// The tensor's values, N x K, as the file means them (bitla::error if they cannot be).
+    [[nodiscard]] virtual bitla::Matrix<float> decode(const std::string& name) const = 0;
+};
+
+// ---- GGUF ----
+
+std::string quote(std::string_view s) {
+    constexpr std::size_t longest = 80;
+    std::string out = "\"";
+    for (const char c : s.substr(0, longest)) {
+        if (c == '"' || c == '\\') out += {'\\', c};
+        else if (c == '\n') out += "\\n";
+        else if (static_cast<unsigned char>(c) < 0x20) {
+            char e[8];
+            std::snprintf(e, sizeof e, "\\x%02x", c);
+            out += e;
+        }
+        else out += c;
+    }
+    out += '"';
+    if (s.size() > longest) out += "... (" + std::to_string(s.size()) + " bytes)";
+    return out;
+}
+
+/// A scalar as text: numbers in their shortest exact form, bools as true / false.
+std::string text(const bitla::GgufScalar& v) {
+    return std::visit(
+        [](const auto& x) -> std::string {
+            using T = std::decay_t<decltype(x)>;
+            if constexpr (std::is_same_v<T, std::string>) return quote(x);
+            else if constexpr (std::is_same_v<T, bool>) return x ? "true" : "false";
+            else if constexpr (sizeof(T) == 1) return std::to_string(int{x});
+            else {
+                char buf[32];
+                return std::string(buf, std::to_chars(buf, buf + sizeof buf, x).ptr);
+            }
+        },
+        v);
+}
+
+/// Element i of a numeric array, as the scalar of its type.
+bitla::GgufScalar element(const bitla::GgufValue& v, std::size_t i) {
+    using bitla::detail::load_le;
+    using T = bitla::GgufValueType;
+    const std::byte* p = v.raw.data() + i * bitla::value_bytes(v.element);
+    switch (v.element) {
+        case T::u8: return load_le<std::uint8_t>(p);
+        case T::i8: return load_le<std::int8_t>(p);
+        case T::u16: return load_le<std::uint16_t>(p);
+        case T::i16: return load_le<std::int16_t>(p);
+        case T::u32: return load_le<std::uint32_t>(p);
+        case T::i32: return load_le<std::int32_t>(p);
+        case T::f32: return load_le<float>(p);
+        case T::boolean: return load_le<bool>(p);
+        case T::u64: return load_le<std::uint64_t>(p);
+        case T::i64: return load_le<std::int64_t>(p);
+        default: return load_le<double>(p);
+    }
+}
+
+/// "[a, b, c]", or the first few values then "..." for a long array.
+std::string array_text(const bitla::GgufValue& v) {
+    constexpr std::size_t shown = 6;
+    std::string out = "[";
+    for (std::size_t i = 0; i < v.count && i < shown; ++i) {
+        if (i) out += ", ";
+        out += v.element == bitla::GgufValueType::string ? quote(v.strings[i]) : text(element(v, i));
+    }
+    return out + (v.count > shown ? ", ...]" : "]");
+}
+
+class GgufModel final : public Model {
+public:
+    explicit GgufModel(const fs::path& path) : f_(bitla::GgufFile::open(path)) {}
+
+    [[nodiscard]] std::string summary() const override {
+        const std::size_t keys = f_.metadata().size(), tensors = f_.tensors().size();
+        return bitla::detail::concat("GGUF v", f_.version(), ", ", bitla::name(f_.dialect()), ", alignment ",
+                                     f_.alignment(), ", ", keys, keys == 1 ? " metadata key, " : " metadata keys, ",
+                                     tensors, tensors == 1 ? " tensor" : " tensors", " from byte ", f_.data_offset(),
+                                     "; every size and offset checked");
+    }
+    [[nodiscard]] Table metadata() const override {
+        Table rows;
+        for (const auto& [key, v] : f_.metadata().entries) {
+            if (v.is_array())
+                rows.push_back({key, bitla::detail::concat(bitla::name(v.element), "[", v.count, "]"), array_text(v)});
+            else
+                rows.push_back({key, bitla::name(v.type), text(v.scalar)});
+        }
+        return rows;
+    }
+    [[nodiscard]] std::vector<TensorInfo> tensors() const override {
+        std::vector<TensorInfo> out;
+        for (const bitla::GgufTensor& t : f_.tensors())
+            out.push_back({t.name, bitla::name(t.type), t.shape, t.data.size(), t.offset, bitla::info(t.type).decodable});
+        return out;
+    }
+    [[nodiscard]] bitla::Matrix<float> decode(const std::string& name) const override {
+        return bitla::dequantize(f_.tensor(name));
+    }
+
+private:
+    bitla::GgufFile f_;
+};
+
+// ---- formats by their first bytes ----
+
+enum class Format { gguf, safetensors, unknown };
+
+/// GGUF: the magic "GGUF". safetensors: a u64 little-endian header length that fits in
+/// the file, then the header's '{'.
+Format sniff(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    bitla::detail::require(in.is_open(), path.string(), "cannot open the file");
+    unsigned char b[9] = {};
+    in.read(reinterpret_cast<char*>(b), sizeof b);
+    const auto got = static_cast<std::size_t>(in.gcount());
+    if (got >= 4 && std::string_view(reinterpret_cast<const char*>(b), 4) == "GGUF") return Format::gguf;
+    if (got == sizeof b) {
+        std::uint64_t n = 0;
+        for (int i = 7; i >= 0; --i) n = n << 8 | b[i];
+        if (n >= 2 && n <= fs::file_size(path) - 8 && b[8] == '{') return Format::safetensors;
+    }
+    return Format::unknown;
+}
+
+std::unique_ptr<Model> open(const fs::path& path) {
+    switch (sniff(path)) {
+        case Format::gguf: return std::make_unique<GgufModel>(path);
+        case Format::safetensors:
+            bitla::detail::fail(path.string(), "a safetensors file, which bitla-inspect does not read yet (GGUF only)");
+        case Format::unknown: break;
+    }
+    bitla::detail::fail(path.string(), "not a model file bitla-inspect reads: it starts with neither \"GGUF\" nor a "
+                                       "safetensors header length");
+}
+
+// ---- output ----
+
+/// Columns padded to their widest cell (in characters: "×" is one).
+void print(const Table& rows) {
+    auto width = [](const std::string& s) {
+        std::size_t n = 0;
+        for (const char c : s) n += (static_cast<unsigned char>(c) & 0xc0) != 0x80;
+        return n;
+    };
+    std::vector<std::size_t> w;
+    for (const auto& row : rows)
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            if (w.size() <= i) w.push_back(0);
+            w[i] = std::max(w[i], width(row[i]));
+        }
+    for (const auto& row : rows) {
+        std::string line = "  ";
+        for (std::size_t i = 0; i < row.size(); ++i)
+            line += i + 1 < row.size() ? row[i] + std::string(w[i] - width(row[i]) + 2, ' ') : row[i];
+        std::puts(line.c_str());
+    }
+}
+
+void list(const fs::path& path, const Model& m) {
+    std::printf("%s: %s\n\nmetadata:\n", path.string().c_str(), m.summary().c_str());
+    print(m.metadata());
+    Table rows = {{"name", "type", "shape (K × N)", "bytes", "offset"}};
+    for (const TensorInfo& t : m.tensors()) {
+        std::string shape;
+        for (const std::uint64_t d : t.shape) shape += (shape.empty() ? "" : " × ") + std::to_string(d);
+        rows.push_back({t.name, t.type, shape, std::to_string(t.bytes), std::to_string(t.offset)});
+    }
+    std::puts("\ntensors:");
+    print(rows);
+}
+
+void dump(const Model& m, const std::string& name, const fs::path& out) {
+    const bitla::Matrix<float> w = m.decode(name);
+    npy::write(out, w);
+    std::printf("%s: %s, %zu x %zu float32\n", out.string().c_str(), name.c_str(), w.rows(), w.cols());
+}
+
+/// A file name for a tensor: letters, digits, '.', '-' and '_' kept, the rest '_'; never
+/// hidden, never one an earlier tensor got.
+std::string file_name(const std::string& tensor, std::set<std::string>& taken) {
+    std::string s = tensor;
+    for (char& c : s)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-') c = '_';
+    if (s.front() == '.') s.insert(0, "_");
+    while (!taken.insert(s).second) s += '_';
+    return s + ".npy";
+}
+
+void dump_all(const Model& m, const fs::path& dir) {
+    fs::create_directories(dir);
+    std::set<std::string> taken;
+    for (const TensorInfo& t : m.tensors()) {
+        const fs::path out = dir / file_name(t.name, taken);
+        if (t.decodable) dump(m, t.name, out);
+        else std::fprintf(stderr, "skipped %s: bitla does not decode %s\n", t.name.c_str(), t.type.c_str());
+    }
+}
+
+constexpr const char* usage = R"(usage: bitla-inspect FILE                      list metadata and tensors, checking every size and offset
+       bitla-inspect FILE --dump NAME OUT.npy  write tensor NAME decoded to float32 (N, K)
+       bitla-inspect FILE --dump-all DIR       write every tensor bitla decodes as DIR/<name>.npy
+FILE: a GGUF file. Exit status: 0 done, 1 a bad file or an unwritable output, 2 bad usage.
+)";
+
+int bad_usage(const std::string& why) {
+    std::fprintf(stderr, "bitla-inspect: %s\n%s", why.c_str(), usage);
+    return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.size() == 1 && (args[0] == "-h" || args[0] == "--help")) {
+        std::fputs(usage, stdout);
+        return 0;
+    }
+    const bool one = args.size() == 4 && args[1] == "--dump", all = args.size() == 3 && args[1] == "--dump-all";
+    if (args.size() != 1 && !one && !all)
+        return bad_usage(args.empty() ? "no FILE given" : "unexpected arguments after FILE");
+    try {
+        const std::unique_ptr<Model> m = open(args[0]);
+        if (args.size() == 1) list(args[0], *m);
+        else if (all) dump_all(*m, args[2]);
+        else {
+            bool found = false;
+            for (const TensorInfo& t : m->tensors()) found = found || t.name == args[2];
+            if (!found) return bad_usage("no tensor '" + args[2] + "' in " + args[0] + " (bitla-inspect FILE lists them)");
+            dump(*m, args[2], args[3]);
+        }
+        return 0;
+    } catch (const std::exception& e) {  // bitla::error, and filesystem or allocation failures
+        std::fprintf(stderr, "%s\n", e.what());
+        return 1;
+    }
+}
