@@ -9,8 +9,9 @@
 // checked when the file is opened) or an output that cannot be written, 2 bad usage.
 //
 // Formats are told apart by their first bytes (`sniff`); each has a reader that gives a
-// `Model`. GGUF is read; a safetensors file is recognised and refused until its reader
-// lands; anything else is refused as unknown. docs/inspect.md has examples.
+// `Model`. GGUF is read; a safetensors file is recognised and refused (its reader,
+// io/safetensors.hpp, needs nlohmann-json, which this tool does not link yet); anything
+// else is refused as unknown. docs/inspect.md has examples.
 #include <bitla/io/gguf.hpp>
 
 #include <algorithm>
