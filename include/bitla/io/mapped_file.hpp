@@ -48,13 +48,15 @@ public:
             struct stat st {};
             const bool sized = ::fstat(fd, &st) == 0 && st.st_size >= 0;
             const int err = errno;
-            if (sized && st.st_size > 0) {
+            const bool directory = sized && S_ISDIR(st.st_mode);
+            if (sized && !directory && st.st_size > 0) {
                 size_ = static_cast<std::size_t>(st.st_size);
                 void* m = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
                 map_ = m == MAP_FAILED ? nullptr : m;
             }
             ::close(fd);
             detail::require(sized, p, "cannot read its size: ", std::strerror(err));
+            detail::require(!directory, p, "is a directory, not a file");
             if (map_ != nullptr || size_ == 0) return;
             size_ = 0;  // mapping refused (a pipe, a special file): read it instead
         }
