@@ -60,20 +60,28 @@ public:
 
 // ---- GGUF ----
 
-std::string quote(std::string_view s) {
-    constexpr std::size_t longest = 80;
-    std::string out = "\"";
-    for (const char c : s.substr(0, longest)) {
-        if (c == '"' || c == '\\') out += {'\\', c};
+/// s with backslashes (and with `quotes`, '"') escaped and control characters as \n or
+/// \xNN: a file's text never reaches the terminal as commands.
+std::string escape(std::string_view s, bool quotes = false) {
+    std::string out;
+    for (const char c : s) {
+        const auto u = static_cast<unsigned char>(c);
+        if (c == '\\' || (quotes && c == '"')) out += {'\\', c};
         else if (c == '\n') out += "\\n";
-        else if (static_cast<unsigned char>(c) < 0x20) {
+        else if (u >= 0x20 && u != 0x7f) out += c;
+        else {
             char e[8];
-            std::snprintf(e, sizeof e, "\\x%02x", c);
+            std::snprintf(e, sizeof e, "\\x%02x", u);
             out += e;
         }
-        else out += c;
     }
-    out += '"';
+    return out;
+}
+
+/// A string value: quoted, escaped, cut after 80 bytes (with its length).
+std::string quote(std::string_view s) {
+    constexpr std::size_t longest = 80;
+    std::string out = '"' + escape(s.substr(0, longest), true) + '"';
     if (s.size() > longest) out += "... (" + std::to_string(s.size()) + " bytes)";
     return out;
 }
@@ -140,16 +148,18 @@ public:
         Table rows;
         for (const auto& [key, v] : f_.metadata().entries) {
             if (v.is_array())
-                rows.push_back({key, bitla::detail::concat(bitla::name(v.element), "[", v.count, "]"), array_text(v)});
+                rows.push_back({escape(key), bitla::detail::concat(bitla::name(v.element), "[", v.count, "]"),
+                                array_text(v)});
             else
-                rows.push_back({key, bitla::name(v.type), text(v.scalar)});
+                rows.push_back({escape(key), bitla::name(v.type), text(v.scalar)});
         }
         return rows;
     }
     [[nodiscard]] std::vector<TensorInfo> tensors() const override {
         std::vector<TensorInfo> out;
         for (const bitla::GgufTensor& t : f_.tensors())
-            out.push_back({t.name, bitla::name(t.type), t.shape, t.data.size(), t.offset, bitla::info(t.type).decodable});
+            out.push_back(
+                {t.name, bitla::name(t.type), t.shape, t.data.size(), t.offset, bitla::info(t.type).decodable});
         return out;
     }
     [[nodiscard]] bitla::Matrix<float> decode(const std::string& name) const override {
@@ -222,7 +232,7 @@ void list(const fs::path& path, const Model& m) {
     for (const TensorInfo& t : m.tensors()) {
         std::string shape;
         for (const std::uint64_t d : t.shape) shape += (shape.empty() ? "" : " × ") + std::to_string(d);
-        rows.push_back({t.name, t.type, shape, std::to_string(t.bytes), std::to_string(t.offset)});
+        rows.push_back({escape(t.name), t.type, shape, std::to_string(t.bytes), std::to_string(t.offset)});
     }
     std::puts("\ntensors:");
     print(rows);
@@ -231,7 +241,7 @@ void list(const fs::path& path, const Model& m) {
 void dump(const Model& m, const std::string& name, const fs::path& out) {
     const bitla::Matrix<float> w = m.decode(name);
     npy::write(out, w);
-    std::printf("%s: %s, %zu x %zu float32\n", out.string().c_str(), name.c_str(), w.rows(), w.cols());
+    std::printf("%s: %s, %zu x %zu float32\n", out.string().c_str(), escape(name).c_str(), w.rows(), w.cols());
 }
 
 /// A file name for a tensor: letters, digits, '.', '-' and '_' kept, the rest '_'; never
@@ -251,11 +261,12 @@ void dump_all(const Model& m, const fs::path& dir) {
     for (const TensorInfo& t : m.tensors()) {
         const fs::path out = dir / file_name(t.name, taken);
         if (t.decodable) dump(m, t.name, out);
-        else std::fprintf(stderr, "skipped %s: bitla does not decode %s\n", t.name.c_str(), t.type.c_str());
+        else std::fprintf(stderr, "skipped %s: bitla does not decode %s\n", escape(t.name).c_str(), t.type.c_str());
     }
 }
 
-constexpr const char* usage = R"(usage: bitla-inspect FILE                      list metadata and tensors, checking every size and offset
+constexpr const char* usage =
+    R"(usage: bitla-inspect FILE                      list metadata and tensors, checking every size and offset
        bitla-inspect FILE --dump NAME OUT.npy  write tensor NAME decoded to float32 (N, K)
        bitla-inspect FILE --dump-all DIR       write every tensor bitla decodes as DIR/<name>.npy
 FILE: a GGUF file. Exit status: 0 done, 1 a bad file or an unwritable output, 2 bad usage.
@@ -284,7 +295,8 @@ int main(int argc, char** argv) {
         else {
             bool found = false;
             for (const TensorInfo& t : m->tensors()) found = found || t.name == args[2];
-            if (!found) return bad_usage("no tensor '" + args[2] + "' in " + args[0] + " (bitla-inspect FILE lists them)");
+            if (!found)
+                return bad_usage("no tensor '" + args[2] + "' in " + args[0] + " (bitla-inspect FILE lists them)");
             dump(*m, args[2], args[3]);
         }
         return 0;

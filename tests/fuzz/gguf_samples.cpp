@@ -4,7 +4,8 @@
 //   <DIR>/<type>.gguf   one 2-row tensor of each type bitla sizes or decodes (I2_S in a
 //                       bitnet.cpp file, general.file_type = 40)
 //   <DIR>/sample.gguf   metadata of every value type (scalars, arrays of each, a 40-value
-//                       f32 array, strings) and TQ2_0, Q1_0, F16 tensors, alignment 64
+//                       f32 array, strings, a key holding an ESC) and TQ2_0, Q1_0, F16
+//                       tensors, alignment 64
 //   <DIR>/truncated.gguf      sample.gguf without its last 8 bytes (a bad file)
 //   <DIR>/not_gguf.safetensors  an empty safetensors file (another format)
 //
@@ -32,7 +33,9 @@ struct Tensor {
 using Kv = std::function<void(spec::Writer&)>;
 
 /// Value i of a pattern that visits every code of a format with range [lo, hi].
-int pattern(std::size_t i, int lo, int hi) { return lo + static_cast<int>((i * 7 + i / 5) % static_cast<std::size_t>(hi - lo + 1)); }
+int pattern(std::size_t i, int lo, int hi) {
+    return lo + static_cast<int>((i * 7 + i / 5) % static_cast<std::size_t>(hi - lo + 1));
+}
 
 /// 2 rows of K = one block of format f, scales 1.0 and -0.5 (fp16), I2_S scale 0.25.
 Tensor block_tensor(const spec::Format& f, const std::string& name) {
@@ -114,8 +117,8 @@ int main(int argc, char** argv) {
         if (f.name == "I2_S") kvs.push_back(scalar<std::uint32_t>("general.file_type", 4, 40));
         save(dir / (f.name + ".gguf"), file(kvs, {block_tensor(f, "w." + f.name)}, 32));
     }
-    const std::pair<const char*, std::uint32_t> plain[] = {{"F32", 0}, {"F16", 1}, {"BF16", 30}, {"I8", 24}, {"I32", 26}};
-    for (const auto& [type, id] : plain) save(dir / (std::string(type) + ".gguf"), file(name, {plain_tensor("w", id)}, 32));
+    const std::pair<std::string, std::uint32_t> plain[] = {{"F32", 0}, {"F16", 1}, {"BF16", 30}, {"I8", 24}, {"I32", 26}};
+    for (const auto& [type, id] : plain) save(dir / (type + ".gguf"), file(name, {plain_tensor("w", id)}, 32));
     save(dir / "Q4_0.gguf", file(name, {{"w.Q4_0", {32, 2}, 2, spec::Bytes(36, std::byte{0x11})}}, 32));
 
     std::vector<float> scores(40);
@@ -132,7 +135,8 @@ int main(int argc, char** argv) {
         array<std::int16_t>("x.i16s", 3, {-1, -2}), array<std::uint32_t>("x.u32s", 4, {7}),
         array<std::int32_t>("x.i32s", 5, {-7, 7}), array<std::uint64_t>("x.u64s", 10, {1, 2, 3}),
         array<std::int64_t>("x.i64s", 11, {-3}), array<double>("x.f64s", 12, {0.5, 0.25}),
-        array<std::uint8_t>("x.u8s", 0, {}), array<float>("tokenizer.ggml.scores", 6, scores),
+        array<std::uint8_t>("x.u8s", 0, {}), scalar<std::uint8_t>("x.\x1b[2J", 0, 1),
+        array<float>("tokenizer.ggml.scores", 6, scores),
         [](spec::Writer& w) {
             w.str("tokenizer.ggml.tokens").raw<std::uint32_t>(9).raw<std::uint32_t>(8).raw<std::uint64_t>(3);
             w.str("<s>").str("</s>").str("hello");

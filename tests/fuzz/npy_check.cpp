@@ -27,13 +27,15 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "%s: %s\n", argv[1], what);
         return 1;
     };
-    if (npy.size() < 10 || npy.compare(0, 8, std::string("\x93NUMPY\x01\x00", 8)) != 0) return fail("no NPY v1.0 magic");
-    const std::size_t header = static_cast<unsigned char>(npy[8]) | static_cast<std::size_t>(static_cast<unsigned char>(npy[9])) << 8;
+    if (npy.size() < 10 || npy.compare(0, 8, std::string("\x93NUMPY\x01\x00", 8)) != 0)
+        return fail("no NPY v1.0 magic");
+    const std::size_t header = static_cast<unsigned char>(npy[8]) | std::size_t{static_cast<unsigned char>(npy[9])} << 8;
     const std::size_t data = 10 + header;
     if (data % 64 != 0 || npy.size() < data || npy[data - 1] != '\n') return fail("header not padded to 64 with '\\n'");
     if (npy.substr(10, header) != dict + std::string(header - dict.size() - 1, ' ') + "\n")
         return fail(("header is not " + dict).c_str());
-    if (npy.size() - data != w.flat().size() * 4 || std::memcmp(npy.data() + data, w.flat().data(), npy.size() - data) != 0)
+    const std::size_t bytes = npy.size() - data;
+    if (bytes != w.flat().size() * 4 || std::memcmp(npy.data() + data, w.flat().data(), bytes) != 0)
         return fail("data differs from dequantize");
     std::printf("%s: %zu x %zu float32, as dequantize\n", argv[1], w.rows(), w.cols());
     return 0;
