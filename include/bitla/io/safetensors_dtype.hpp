@@ -16,7 +16,8 @@
 #include <optional>
 #include <string_view>
 
-#include "../core/add_layout.hpp"  // detail::float_to_half, half_to_float
+#include "../core/add_layout.hpp"  // detail::float_to_half
+#include "float16.hpp"
 #include "../core/config.hpp"
 
 BITLA_BEGIN_NAMESPACE
@@ -67,29 +68,13 @@ inline void store_le(std::uint8_t* p, std::uint64_t v, std::size_t n) noexcept {
     for (std::size_t i = 0; i < n; ++i) p[i] = static_cast<std::uint8_t>(v >> (8 * i));
 }
 
-[[nodiscard]] inline float bf16_to_float(std::uint16_t h) noexcept {
-    return std::bit_cast<float>(static_cast<std::uint32_t>(h) << 16);
-}
-/// IEEE binary16 -> float, exact, infinities and NaN included.
-[[nodiscard]] inline float f16_to_float(std::uint16_t h) noexcept {
-    if ((h & 0x7c00u) != 0x7c00u) return bitla::detail::half_to_float(h);
-    const std::uint32_t sign = static_cast<std::uint32_t>(h & 0x8000u) << 16;
-    return std::bit_cast<float>(sign | 0x7f800000u | static_cast<std::uint32_t>(h & 0x3ffu) << 13);
-}
-/// float -> bfloat16, round to nearest even (NaN stays a quiet NaN).
-[[nodiscard]] inline std::uint16_t float_to_bf16(float f) noexcept {
-    const std::uint32_t u = std::bit_cast<std::uint32_t>(f);
-    if (std::isnan(f)) return static_cast<std::uint16_t>((u >> 16) | 0x40u);
-    return static_cast<std::uint16_t>((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
-}
-
 /// Element i of a float tensor (F32, F16 or BF16) as float: exact.
 [[nodiscard]] inline float load_float(Dtype d, const std::uint8_t* data, std::size_t i) noexcept {
     const std::size_t n = element_size(d);
     const std::uint64_t bits = load_le(data + i * n, n);
     if (d == Dtype::F32) return std::bit_cast<float>(static_cast<std::uint32_t>(bits));
-    if (d == Dtype::F16) return f16_to_float(static_cast<std::uint16_t>(bits));
-    return bf16_to_float(static_cast<std::uint16_t>(bits));
+    if (d == Dtype::F16) return bitla::detail::half_bits_to_float(static_cast<std::uint16_t>(bits));
+    return bitla::detail::bf16_to_float(static_cast<std::uint16_t>(bits));
 }
 
 /// The bits of v in d (F32, F16 or BF16), rounded to nearest even; `exact` says whether
@@ -100,8 +85,8 @@ inline void store_le(std::uint8_t* p, std::uint64_t v, std::size_t n) noexcept {
         return std::bit_cast<std::uint32_t>(v);
     }
     // float_to_half rounds past 65504 to infinity and keeps infinities and NaN.
-    const std::uint16_t h = d == Dtype::F16 ? bitla::detail::float_to_half(v) : float_to_bf16(v);
-    const float back = d == Dtype::F16 ? f16_to_float(h) : bf16_to_float(h);
+    const std::uint16_t h = d == Dtype::F16 ? bitla::detail::float_to_half(v) : bitla::detail::float_to_bf16(v);
+    const float back = d == Dtype::F16 ? bitla::detail::half_bits_to_float(h) : bitla::detail::bf16_to_float(h);
     exact = std::isnan(v) ? std::isnan(back) : back == v;
     return h;
 }
