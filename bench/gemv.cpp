@@ -154,6 +154,25 @@ void gemv_in_l3(benchmark::State& state, Format f) {
     state.SetLabel(ceiling_name(Ceiling::read, bitla::active_isa()));
 }
 
+/// gemv_in_l3 with float activations: the float kernels' own rate (they are compute-bound).
+void gemv_in_l3_f32(benchmark::State& state, Format f) {
+    const bitla::AddWeights& w = matrices(f)[0];
+    bitla::ThreadPool pool(1);
+    std::mt19937 rng(3);
+    std::normal_distribution<float> nd(0.0f, 1.0f);
+    std::vector<float> x(gemv_k), y(gemv_n);
+    for (auto& e : x) e = nd(rng);
+    bitla::AddOptions opt;
+    opt.pool = &pool;
+    for (auto _ : state) {
+        bitla::gemv(std::span<const float>(x), w, std::span<float>(y), opt);
+        benchmark::DoNotOptimize(y.data());
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * gemv_n * gemv_k));
+    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * double(w.bytes())));
+    state.SetLabel(std::string(bitla::name(bitla::active_isa())));
+}
+
 const char* format_name(Format f) {
     switch (f) {
         case Format::binary: return "binary";
@@ -177,6 +196,8 @@ const int registered = [] {
         benchmark::RegisterBenchmark(("gemv/" + n + "_f32_avx2" + shape).c_str(), gemv_add_f32, f, true)
             ->Unit(benchmark::kMicrosecond)->MinTime(1.0)->UseRealTime();
         benchmark::RegisterBenchmark(("gemv/" + n + "_in_l3" + shape).c_str(), gemv_in_l3, f)
+            ->Unit(benchmark::kMicrosecond)->MinTime(0.5)->UseRealTime();
+        benchmark::RegisterBenchmark(("gemv/" + n + "_f32_in_l3" + shape).c_str(), gemv_in_l3_f32, f)
             ->Unit(benchmark::kMicrosecond)->MinTime(0.5)->UseRealTime();
         // The AVX2 kernels on the same data (what a CPU without AVX-512 runs).
         benchmark::RegisterBenchmark(("gemv/" + n + "_avx2" + shape).c_str(), gemv_add, f, 1u, true)

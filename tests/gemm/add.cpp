@@ -131,7 +131,15 @@ TEST_CASE("per-row terms are stored after each panel's rows", "[add][pack]") {
         const AddLayout& l = c.packed.layout();
         REQUIRE(plain.packed.layout().term_bytes == 0);
         REQUIRE(l.term_bytes == 64);
-        REQUIRE(c.packed.bytes() == 3 * (8 * l.row_bytes + 64));  // 21 rows: 3 panels
+        // 21 rows: 3 panels; base-3 weights also keep each row's code sum (4 bytes).
+        const bool base3 = l.codes == AddCodes::base3;
+        REQUIRE(c.packed.bytes() == 3 * (8 * l.row_bytes + 64) + (base3 ? 4 * n : 0));
+        REQUIRE(c.packed.code_sums().size() == (base3 ? n : 0));
+        for (std::size_t r = 0; r < c.packed.code_sums().size(); ++r) {
+            int sum = 0;
+            for (std::size_t q = 0; q < k; ++q) sum += c.packed.code(r, q);
+            REQUIRE(c.packed.code_sums()[r] == sum);
+        }
         for (std::size_t r = 0; r < 24; ++r) {
             float s = 0, z = 0;
             std::memcpy(&s, c.packed.data() + l.terms_offset(r) + 4 * (r % 8), 4);

@@ -146,6 +146,10 @@ struct AddDriver {
             r.rows = rows;
             r.out_i = grouped ? nullptr : oi;
             r.out_f = grouped ? of : nullptr;
+            if (l.codes == AddCodes::base3 && a.rows_ == 1 && a.xu_.size() >= l.kp && !w.code_sums().empty()) {
+                r.xu = a.xu_.data();
+                r.qsum = w.code_sums().data();
+            }
             k.gemv_i8(l, r);
             Out* yr = &y(0, s0);
             if constexpr (std::is_same_v<Out, std::int32_t>) {

@@ -125,8 +125,12 @@ public:
     /// holds them too, per panel (core/add_layout.hpp), where the GEMV reads them.
     [[nodiscard]] std::span<const float> row_scale() const noexcept { return row_scale_; }
     [[nodiscard]] std::span<const float> row_zero_term() const noexcept { return row_zero_; }
-    /// Bytes a product reads: the packed storage (codes, group metadata, row terms).
-    [[nodiscard]] std::size_t bytes() const noexcept { return data_.bytes(); }
+    /// Base-3 codes: Σ_k q(n, k) per row (N entries; else empty), for GEMV kernels that
+    /// multiply x + 128 by −q and correct by 128·Σq (kernels/avx2/add_gemv_base3.hpp).
+    [[nodiscard]] std::span<const std::int32_t> code_sums() const noexcept { return code_sum_; }
+    /// Bytes a product reads: the packed storage (codes, group metadata, row terms) and
+    /// the code sums.
+    [[nodiscard]] std::size_t bytes() const noexcept { return data_.bytes() + 4 * code_sum_.size(); }
     [[nodiscard]] AddWeights clone() const {
         AddWeights c;
         c.layout_ = layout_;
@@ -136,6 +140,7 @@ public:
         c.data_ = data_.clone();
         c.row_scale_ = row_scale_;
         c.row_zero_ = row_zero_;
+        c.code_sum_ = code_sum_;
         return c;
     }
 
@@ -154,6 +159,7 @@ private:
     bool has_zero_ = false;
     AlignedBuffer<std::uint8_t> data_;
     std::vector<float> row_scale_, row_zero_;
+    std::vector<std::int32_t> code_sum_;
 };
 
 namespace detail {
@@ -296,6 +302,8 @@ AddWeights pack_add_view(const V& w, AddCodes codes, int bits, int q_mul, int q_
     for (std::size_t r = 0; r < n; ++r) {
         std::uint8_t* row = out.data_.data() + l.row_offset(r);
         if (codes == AddCodes::base3) {
+            if (r == 0) out.code_sum_.assign(n, 0);
+            for (std::size_t kk = 0; kk < k; ++kk) out.code_sum_[r] += w(r, kk) + 1;
             for (std::size_t b = 0; b * 5 < l.steps; ++b)
                 for (std::size_t p = 0; p < 64; ++p) {
                     std::array<int, 5> t{};

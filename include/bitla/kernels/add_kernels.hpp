@@ -72,6 +72,8 @@ struct AddRowsArgs {
     std::size_t rows = 0;            ///< rows first .. first + rows - 1 -> out[0 .. rows - 1]
     std::int32_t* out_i = nullptr;   ///< ungrouped: one exact sum per row
     float* out_f = nullptr;          ///< grouped: one float per row (before x_scale and bias)
+    const std::uint8_t* xu = nullptr;     ///< base3: x + 128 as bytes (x ^ 0x80), kp bytes, else null
+    const std::int32_t* qsum = nullptr;   ///< base3: Σ codes of each weight row (AddWeights::code_sums), else null
 };
 
 /// Layouts the GEMV rows kernel handles (else the driver uses the tile kernels with M = 1):

@@ -100,8 +100,8 @@ struct Avx2Add : Avx2AddOps<Arch> {
             else Avx2GroupedPanel<Arch>::panel(l, r, n);
             return true;
         } else if constexpr (C == AddCodes::base3) {
-            if (r.out_i == nullptr) return false;
-            Avx2Base3Panel<Arch>::panel(l, r.w, r.x, n, r.out_i + (n - r.first));
+            if (r.out_i == nullptr || r.xu == nullptr || r.qsum == nullptr) return false;
+            Avx2Base3Panel<Arch>::panel(l, r.w, r.xu, r.qsum + n, n, r.out_i + (n - r.first));
             return true;
         }
         return false;

@@ -5,10 +5,13 @@
 // read as one sequential stream. A row's block is decoded in the signed domain: b' = b ^ 0x80
 // turns the trit thresholds (b >= 86, b >= 171) into two signed compares (b' > -43, b' > 42)
 // where unsigned ones take a max and a compare each, and b = 3b mod 256 stays two adds there
-// (3(b - 128) = 3b - 128 mod 256). Per trit and half: 2 compares, 2 subtracts (t = 0 - m1 -
-// m2), 2 adds, vpmaddubsw, the add into the row's int16 sums; docs/performance.md.
-// A step adds at most 2·2·2·128 = 1024 to an int16 lane (both halves into the same lane:
-// the sum is ungrouped), so the sums are widened every 6 blocks (30 steps).
+// (3(b - 128) = 3b - 128 mod 256). The two compare masks add up to -t, which multiplies
+// x + 128 (the driver's AddRowsArgs::xu) as vpmaddubsw's unsigned operand, so no op turns
+// -t into t: Σ x·t = -Σ (x + 128)·(-t) - 128·Σ t, Σ t per row stored by pack_add
+// (AddWeights::code_sums). Per trit and half: 2 compares, 1 add, 2 adds (×3), vpmaddubsw,
+// the add into the row's int16 sums; docs/performance.md.
+// A step adds at most 2·2·2·255 = 2040 to an int16 lane (both halves into the same lane:
+// the sum is ungrouped), so the sums are widened every 3 blocks (15 steps).
 #pragma once
 
 #include "../../arch/table.hpp"
@@ -29,11 +32,12 @@ namespace kernels {
 
 template <class Arch>
 struct Avx2Base3Panel {
-    static constexpr std::size_t widen_blocks = 6;  ///< 30 steps · 1024 < 2^15
+    static constexpr std::size_t widen_blocks = 3;  ///< 15 steps · 2040 < 2^15
 
-    /// Row block `c64` (trits of steps t .. t + cnt - 1, cnt <= 5) against x + 64t into acc.
+    /// Row block `c64` (trits of steps t .. t + cnt - 1, cnt <= 5) against xu + 64t into
+    /// acc: acc -= Σ (x + 128)·t.
     template <bool Full>
-    static BITLA_ALWAYS_INLINE void row_block(const std::uint8_t* c64, const std::int8_t* x, std::size_t cnt,
+    static BITLA_ALWAYS_INLINE void row_block(const std::uint8_t* c64, const std::uint8_t* xu, std::size_t cnt,
                                               __m256i& acc) noexcept {
         const __m256i sign = _mm256_set1_epi8(static_cast<char>(0x80));
         __m256i lo = _mm256_set1_epi8(-43), hi = _mm256_set1_epi8(42);
@@ -45,18 +49,19 @@ struct Avx2Base3Panel {
             if (!Full && std::size_t{s} >= cnt) return;
             for (int h = 0; h < 2; ++h) {
                 const __m256i m1 = _mm256_cmpgt_epi8(c[h], lo), m2 = _mm256_cmpgt_epi8(c[h], hi);
-                const __m256i t = _mm256_sub_epi8(_mm256_sub_epi8(_mm256_setzero_si256(), m1), m2);
-                const __m256i xs = _mm256_load_si256(reinterpret_cast<const __m256i*>(x + 64 * s + 32 * h));
-                acc = _mm256_add_epi16(acc, _mm256_maddubs_epi16(t, xs));
+                const __m256i neg_t = _mm256_add_epi8(m1, m2);
+                const __m256i xs = _mm256_load_si256(reinterpret_cast<const __m256i*>(xu + 64 * s + 32 * h));
+                acc = _mm256_add_epi16(acc, _mm256_maddubs_epi16(xs, neg_t));
                 if constexpr (s < 4) c[h] = _mm256_add_epi8(_mm256_add_epi8(c[h], c[h]), c[h]);
             }
         });
         __asm__("" : "+x"(acc));  // pinned: GCC otherwise merges the rows' chains and spills
     }
 
-    /// Rows n .. n + 7 (a whole panel, n % 8 == 0) into out[0 .. 7]: exact Σ t·x per row.
-    static void panel(const AddLayout& l, const std::uint8_t* w, const std::int8_t* x, std::size_t n,
-                      std::int32_t* out) noexcept {
+    /// Rows n .. n + 7 (a whole panel, n % 8 == 0) into out[0 .. 7]: exact Σ t·x per row,
+    /// from xu = x + 128 and the rows' code sums qsum[0 .. 7].
+    static void panel(const AddLayout& l, const std::uint8_t* w, const std::uint8_t* x, const std::int32_t* qsum,
+                      std::size_t n, std::int32_t* out) noexcept {
         const std::uint8_t* code = w + l.row_offset(n) + l.phys(l.code_offset());
         const std::size_t bs = l.block_stride(), full = l.steps / 5, blocks = (l.steps + 4) / 5;
         const __m256i ones = _mm256_set1_epi16(1);
@@ -68,7 +73,7 @@ struct Avx2Base3Panel {
             const std::size_t b1 = b0 + widen_blocks < blocks ? b0 + widen_blocks : blocks;
             for (std::size_t b = b0; b < b1; ++b) {
                 const std::uint8_t* blk = code + b * bs;
-                const std::int8_t* xb = x + 320 * b;
+                const std::uint8_t* xb = x + 320 * b;
                 if (b < full) {
                     unrolled<8>([&](auto j) __attribute__((always_inline)) {
                         row_block<true>(blk + 64 * j, xb, 5, acc[j]);
@@ -79,7 +84,7 @@ struct Avx2Base3Panel {
             }
             for (int j = 0; j < 8; ++j) total[j] = _mm256_add_epi32(total[j], _mm256_madd_epi16(acc[j], ones));
         }
-        for (int j = 0; j < 8; ++j) out[j] = Avx2PanelGemv<Arch>::hsum(total[j]);
+        for (int j = 0; j < 8; ++j) out[j] = -Avx2PanelGemv<Arch>::hsum(total[j]) - 128 * qsum[j];
     }
 };
 
