@@ -3,10 +3,12 @@
 // CMake (it links ggml and compiles a bitnet.cpp source); tests/io/tool_files_gguf.cpp reads
 // its output. Own code: it only calls the tools.
 //
-//   ggml_d99724f.gguf    written by ggml's gguf writer (gguf_init_empty, gguf_set_*,
-//                        gguf_add_tensor, gguf_write_to_file); TQ1_0, TQ2_0, Q1_0, Q2_0, F16,
-//                        BF16 quantized by ggml_quantize_chunk, F32 as given, and four tensors
-//                        of hand-set block bytes ("*.bytes": every byte value, fp16 d chosen)
+//   ggml_d99724f.gguf    written by ggml's gguf writer (gguf_set_*, gguf_add_tensor,
+//                        gguf_write_to_file); TQ1_0, TQ2_0, Q1_0, Q2_0, F16, BF16 quantized by
+//                        ggml_quantize_chunk, F32 as given, and four tensors of hand-set block
+//                        bytes ("*.bytes": every byte value, fp16 d chosen)
+//   ggml_d99724f.misaligned.gguf  what the writer makes of general.alignment set on an empty
+//                        context (offsets still at multiples of 32): ggml's reader rejects it
 //   bitnet_16da220.gguf  bitnet.cpp's I2_S: codes and scale by its quantize_i2_s
 //                        (src/ggml-bitnet-mad.cpp, unmodified, ACT_PARALLEL as its
 //                        include/gemm-config.h sets), laid out as its llama-quantize does
@@ -17,9 +19,18 @@
 //                        activation sum 1, times the tensor scale — the float its matmul
 //                        computes, (dot - act_sum) / act_scale * scale with act_scale = 1)
 //
-// Rebuild: tests/io/data/README.md gives the commands (ggml d99724f built as a static CPU
-// library, bitnet.cpp 16da220's src/ggml-bitnet-mad.cpp compiled with the stand-in headers of
-// bitnet_shim/ and -mavx2, this file linked against both), then run: make_tool_files OUT_DIR.
+// Rebuild (x86-64 with AVX2, g++ 12; ggml-org/ggml d99724f2b141fed9e1a9f402213506c081433465,
+// microsoft/BitNet 16da220ae2b510caff437d403288882687f44ae5; README.md has the same), from
+// the bitla checkout:
+//
+//   mkdir -p /tmp/ggml-src /tmp/bitnet-src
+//   git -C <ggml clone> archive d99724f2b141fed9e1a9f402213506c081433465 | tar -x -C /tmp/ggml-src
+//   git -C <BitNet clone> archive 16da220ae2b510caff437d403288882687f44ae5 src include | tar -x -C /tmp/bitnet-src
+//   cmake -S /tmp/ggml-src -B /tmp/ggml-build -G Ninja -DCMAKE_BUILD_TYPE=Release -DGGML_NATIVE=OFF -DGGML_BUILD_TESTS=OFF -DGGML_BUILD_EXAMPLES=OFF -DBUILD_SHARED_LIBS=OFF
+//   cmake --build /tmp/ggml-build -j2
+//   g++ -O2 -mavx2 -mfma -std=c++17 -c -Itests/io/data/bitnet_shim -I/tmp/bitnet-src/include /tmp/bitnet-src/src/ggml-bitnet-mad.cpp -o /tmp/bitnet-mad.o
+//   g++ -O2 -std=c++20 -I/tmp/ggml-src/include tests/io/data/make_tool_files.cpp /tmp/bitnet-mad.o /tmp/ggml-build/src/libggml.a /tmp/ggml-build/src/libggml-cpu.a /tmp/ggml-build/src/libggml-base.a -fopenmp -lm -o /tmp/make_tool_files
+//   /tmp/make_tool_files tests/io/data
 #include <bit>
 #include <cmath>
 #include <cstdint>
