@@ -200,6 +200,30 @@ TEST_CASE("values no dequantization can mean", "[io]") {
     }
 }
 
+TEST_CASE("a TQ2_0 code 3 decodes to 2d but is not ternary: the import names it", "[io]") {
+    // ggml's dequantize_row_tq2_0 reads code 3 as (3 - 1)·d, and so does dequantize; the
+    // ternary imports cannot hold it and say where it is, the file being the argument.
+    spec::Writer w;
+    w.header(1, 0).tensor("t", {256, 2}, 35, 0).pad(32);
+    spec::Bytes codes(132, std::byte{0x55});  // codes 1: zeros; d = 0x5555
+    codes[66 + 5] = std::byte{0xd5};          // row 1, byte 5: value 96 + 5 has code 3
+    w.data(codes);
+    const GgufFile f = GgufFile::parse(w.out, "evil.gguf");
+    const Matrix<float> v = dequantize(f.tensor("t"));
+    REQUIRE(v(1, 101) == 2.0f * spec::half(0x5555));
+    for (auto import : {+[](const GgufTensor& t) { (void)import_ternary<enc::code2>(t); },
+                        +[](const GgufTensor& t) { (void)import_ternary<enc::base3>(t); },
+                        +[](const GgufTensor& t) { (void)import_ternary<enc::planes>(t); }}) {
+        try {
+            import(f.tensor("t"));
+            FAIL("a code 3 imported");
+        } catch (const bitla::error& e) {
+            REQUIRE(e.argument() == "evil.gguf");
+            REQUIRE_THAT(e.what(), Catch::Contains("tensor 't' (TQ2_0): value (1, 101) (block 1) has code 3"));
+        }
+    }
+}
+
 TEST_CASE("tensors without values: no wrapped row count, no walk over empty rows", "[io]") {
     // K = 0 lets the other dimensions claim anything: the file holds 0 bytes for them.
     auto empty = [](std::vector<std::uint64_t> ne, std::uint32_t type) {

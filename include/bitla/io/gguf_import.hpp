@@ -15,7 +15,8 @@
 // exception: Q1_0 packs as sign bits whose stored group scale is 2d (w = 2q - 1), which fp16
 // cannot hold for |d| > 32752; pack_add rejects such a block (argument "scale").
 // Errors (bitla::error, argument = the tensor's file): a type the call does not take, a tensor
-// without values, and what dequantize rejects (gguf_decode.hpp).
+// without values, what dequantize rejects (gguf_decode.hpp), and a TQ2_0 code 3: ggml (and
+// dequantize) decode it as 2·d, which no ternary layout holds.
 #pragma once
 
 #include <cstddef>
@@ -67,12 +68,19 @@ template <class C>
     return s;
 }
 
+/// The values as ternary; a TQ2_0 code 3 (ggml decodes it as 2·d, dequantize too) is an
+/// error naming the tensor and value.
 template <ternary_layout L, class C>
 [[nodiscard]] TernaryPacked<L> ternary_values(const Blocks<C>& b) {
-    TernaryPacked<L> out(b.t.rows(), b.t.cols());
+    const GgufTensor& t = b.t;
+    TernaryPacked<L> out(t.rows(), t.cols());
     for (std::size_t r = 0; r < out.rows(); ++r)
-        for (std::size_t c = 0; c < out.cols(); ++c)
-            if (const int v = b.value(r, c); v != 0) out.set(r, c, v);
+        for (std::size_t c = 0; c < out.cols(); ++c) {
+            const int v = b.value(r, c);
+            require(v <= 1, t.file, "tensor '", t.name, "' (", name(C::type), "): value (", r, ", ", c, ") (block ",
+                    (r * t.cols() + c) / C::values, ") has code 3, which decodes to 2 * d: not ternary (dequantize reads it)");
+            if (v != 0) out.set(r, c, v);
+        }
     return out;
 }
 

@@ -1,0 +1,3 @@
+// Stand-in (own code): see ggml-bitnet.h. Nothing else is needed.
+#pragma once
+#include "ggml-bitnet.h"
