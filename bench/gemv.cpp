@@ -121,19 +121,31 @@ void gemv_add(benchmark::State& state, Format f, unsigned threads, bool avx2) {
     run_gemv(state, f, avx2, gemv_one.pool(), gemv_one);
 }
 
-/// Float activations (the dot_f32 path): same weights, same bytes read.
+/// One float activation row and the product gemv_add_f32 and gemv_in_l3_f32 time (the
+/// dot_f32 path): same weights, same bytes read.
+class Float32Gemv {
+public:
+    Float32Gemv() : pool_(1), x_(gemv_k), y_(gemv_n) {
+        std::mt19937 rng(3);
+        std::normal_distribution<float> nd(0.0f, 1.0f);
+        for (auto& e : x_) e = nd(rng);
+        opt_.pool = &pool_;
+    }
+    void operator()(const bitla::AddWeights& w) {
+        bitla::gemv(std::span<const float>(x_), w, std::span<float>(y_), opt_);
+        benchmark::DoNotOptimize(y_.data());
+    }
+    bitla::ThreadPool& pool() { return pool_; }
+
+private:
+    bitla::ThreadPool pool_;
+    std::vector<float> x_, y_;
+    bitla::AddOptions opt_;
+};
+
 void gemv_add_f32(benchmark::State& state, Format f, bool avx2) {
-    bitla::ThreadPool pool(1);
-    std::mt19937 rng(3);
-    std::normal_distribution<float> nd(0.0f, 1.0f);
-    std::vector<float> x(gemv_k), y(gemv_n);
-    for (auto& e : x) e = nd(rng);
-    bitla::AddOptions opt;
-    opt.pool = &pool;
-    run_gemv(state, f, avx2, pool, [&](const bitla::AddWeights& w) {
-        bitla::gemv(std::span<const float>(x), w, std::span<float>(y), opt);
-        benchmark::DoNotOptimize(y.data());
-    });
+    Float32Gemv gemv_one;
+    run_gemv(state, f, avx2, gemv_one.pool(), gemv_one);
 }
 
 /// The same product on one of those matrices, read again and again, so it stays in
@@ -157,17 +169,8 @@ void gemv_in_l3(benchmark::State& state, Format f) {
 /// gemv_in_l3 with float activations: the float kernels' own rate (they are compute-bound).
 void gemv_in_l3_f32(benchmark::State& state, Format f) {
     const bitla::AddWeights& w = matrices(f)[0];
-    bitla::ThreadPool pool(1);
-    std::mt19937 rng(3);
-    std::normal_distribution<float> nd(0.0f, 1.0f);
-    std::vector<float> x(gemv_k), y(gemv_n);
-    for (auto& e : x) e = nd(rng);
-    bitla::AddOptions opt;
-    opt.pool = &pool;
-    for (auto _ : state) {
-        bitla::gemv(std::span<const float>(x), w, std::span<float>(y), opt);
-        benchmark::DoNotOptimize(y.data());
-    }
+    Float32Gemv gemv_one;
+    for (auto _ : state) gemv_one(w);
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * gemv_n * gemv_k));
     state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * double(w.bytes())));
     state.SetLabel(std::string(bitla::name(bitla::active_isa())));
