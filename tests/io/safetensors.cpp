@@ -159,6 +159,24 @@ TEST_CASE("safetensors: write, read, write again is the same bytes", "[io][safet
     std::remove(path.c_str());
 }
 
+TEST_CASE("safetensors: add_all keeps a file without metadata without it", "[io][safetensors]") {
+    // Found by fuzz-safetensors_roundtrip: add_all wrote "__metadata__": {} for a file that
+    // had none (every HQQ and HF BitNet layer file bitla writes), so the bytes differed.
+    const auto data = f32_bytes({1, 2});
+    const auto image = safetensors_image(R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", data);
+    const File f = File::view(image, "plain");
+    REQUIRE_FALSE(f.has_metadata());
+    Writer w;
+    w.set_metadata("stale", "yes");
+    w.add_all(f);
+    CHECK(w.bytes() == image);
+    const auto with = safetensors_image(
+        R"({"__metadata__":{},"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", data);
+    Writer w2;
+    w2.add_all(File::view(with, "empty metadata"));
+    CHECK(w2.bytes() == with);
+}
+
 TEST_CASE("safetensors: malformed files are refused, naming the file", "[io][safetensors][errors]") {
     using bitla_test::raw_image;
     const std::vector<std::uint8_t> d8(8, 1);
@@ -235,6 +253,10 @@ TEST_CASE("safetensors: malformed files are refused, naming the file", "[io][saf
         expect_bad(safetensors_image(R"({"t":{"dtype":"F32",)", d8), "not valid JSON");
         expect_bad(safetensors_image(R"([1, 2])", {}), "does not start with '{'");
         expect_bad(safetensors_image(R"( {})", {}), "does not start with '{'");
+        // Found by fuzz-safetensors_roundtrip (ASan, heap-buffer-overflow): an empty header
+        // (length 0) read the byte after it while building the UTF-8 check's message.
+        expect_bad(bitla_test::raw_image(0, "", {}), "does not start with '{'");
+        expect_bad(bitla_test::raw_image(0, "", {'{', '}'}), "does not start with '{'");
         expect_bad(raw_image(8, std::string("{}\0\0\0\0\0\0", 8), {}), "NUL byte at byte 10");  // NUL padding
         expect_bad(raw_image(8, std::string("{}\0 junk", 8), {}), "NUL byte");
         expect_bad(safetensors_image(R"({"t":{"dtype":"U8","shape":[8],"data_offsets":[0,8]},)"

@@ -212,9 +212,11 @@ using Json = nlohmann::ordered_json;
     Header h;
     h.length = static_cast<std::size_t>(n);
     const std::string_view text(reinterpret_cast<const char*>(bytes.data() + 8), h.length);
-    const std::size_t bad = detail::utf8_error(text);
-    require(bad == text.size(), file, "header is not valid UTF-8 at byte ", 8 + bad, " (0x", std::hex,
-            static_cast<unsigned>(bytes[8 + std::min(bad, text.size() - 1)]), ")");
+    // (The message's arguments are evaluated even when a check passes: the offending byte is
+    // read only once there is one, never from an empty header.)
+    if (const std::size_t bad = detail::utf8_error(text); bad != text.size())
+        detail::fail(file, "header is not valid UTF-8 at byte ", 8 + bad, " (0x", std::hex,
+                     static_cast<unsigned>(bytes[8 + bad]), ")");
     // JSON text holds no raw NUL (strings escape it), and nlohmann's lexer would stop at one.
     const std::size_t nul = text.find('\0');
     require(nul == std::string_view::npos, file, "header holds a NUL byte at byte ", 8 + nul);
