@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "io/safetensors_files.hpp"
@@ -142,8 +143,11 @@ TEST_CASE("safetensors: write, read, write again is the same bytes", "[io][safet
     w.add("empty", Dtype::U8, {0, 4}, {});
     const std::string path = dir + "/a.safetensors";
     w.write(path);
-    const File f(path);
+    const File f = File::open(path);
     CHECK(f.path() == path);
+    const File read = File::open(path, bitla::FileAccess::read);  // no mmap: the same tensors
+    CHECK(read.tensors().size() == f.tensors().size());
+    CHECK(read.floats("f32", 2, 3)(1, 2) == values[5]);
     Writer again;
     again.add_all(f);
     CHECK(again.bytes() == w.bytes());
@@ -284,16 +288,19 @@ TEST_CASE("safetensors: malformed files are refused, naming the file", "[io][saf
     }
 }
 
+// One convention for files (docs/api.md): a named constructor, as GgufFile::open.
+static_assert(!std::is_constructible_v<File, std::string>, "safetensors::File is made by File::open(path)");
+
 TEST_CASE("safetensors: files on disk", "[io][safetensors][errors]") {
     const auto dir = bitla_test::temp_dir();
-    expect_refused([&] { (void)File(dir + "/missing.safetensors"); }, dir + "/missing.safetensors", "cannot open");
-    expect_refused([&] { (void)File(dir); }, dir, "is a directory");
+    expect_refused([&] { (void)File::open(dir + "/missing.safetensors"); }, dir + "/missing.safetensors", "cannot open");
+    expect_refused([&] { (void)File::open(dir); }, dir, "is a directory");
     const std::string empty = dir + "/empty.safetensors";
     bitla_test::write_file(empty, {});
-    expect_refused([&] { (void)File(empty); }, empty, "file is 0 bytes");
+    expect_refused([&] { (void)File::open(empty); }, empty, "file is 0 bytes");
     const std::string lying = dir + "/lying.safetensors";
     bitla_test::write_file(lying, bitla_test::raw_image(4096, "{}", {}));
-    expect_refused([&] { (void)File(lying); }, lying, "header length 4096 but only 2 bytes follow");
+    expect_refused([&] { (void)File::open(lying); }, lying, "header length 4096 but only 2 bytes follow");
     std::remove(empty.c_str());
     std::remove(lying.c_str());
 }

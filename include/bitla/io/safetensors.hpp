@@ -12,7 +12,7 @@
 // offset, each starts where the previous one ends, the first at 0, the last at the end of
 // the file. Elements are little-endian, row-major, with no alignment promised.
 //
-//     const bitla::safetensors::File f("model.safetensors");
+//     const auto f = bitla::safetensors::File::open("model.safetensors");
 //     for (const auto& t : f.tensors()) use(t.name, t.dtype, t.shape, f.bytes(t));
 //     bitla::Matrix<float> s = f.floats("layer.scale", 1, 64);   // F32/F16/BF16 -> float, exact
 //
@@ -32,6 +32,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <limits>
 #include <map>
 #include <set>
@@ -255,13 +256,19 @@ using Json = nlohmann::ordered_json;
     return h;
 }
 
-/// A safetensors file, validated, its tensors viewed in place. Move-only.
+/// A safetensors file, validated, its tensors viewed in place. Move-only. Made by `open`
+/// (a file) or `view` (an image in memory), as GgufFile is by `open` and `parse`.
 class File {
 public:
-    /// Maps `path` and validates it (bitla::error naming the path otherwise).
-    explicit File(std::string path) : mapped_(path) {
-        const std::span<const std::byte> b = mapped_.bytes();
-        init({reinterpret_cast<const std::uint8_t*>(b.data()), b.size()}, std::move(path));
+    /// Opens and validates a file, mapped read-only unless `how` is FileAccess::read
+    /// (bitla::error naming the path otherwise). The tensors view the mapping, which moves
+    /// with the File.
+    [[nodiscard]] static File open(const std::filesystem::path& path, FileAccess how = FileAccess::map) {
+        File f;
+        f.mapped_ = MappedFile(path, how);
+        const std::span<const std::byte> b = f.mapped_.bytes();
+        f.init({reinterpret_cast<const std::uint8_t*>(b.data()), b.size()}, path.string());
+        return f;
     }
     /// Validates a file image in memory (no copy: `bytes` must outlive the File); `name`
     /// stands for the file in errors.
