@@ -110,13 +110,19 @@ void hqq_layers(const st::File& f) {
         const bitla::HqqLayer r = must("read_hqq refuses add_hqq's file", [&] {
             return bitla::read_hqq(st::File::view(bytes, "hqq"), m);
         });
-        require(r.q.values == l->q.values && same_floats(r.q.scale, l->q.scale) && same_floats(r.q.zero, l->q.zero) &&
-                    r.q.nbits == l->q.nbits && r.q.group_size == l->q.group_size && r.q.axis == l->q.axis &&
-                    r.compute_dtype == l->compute_dtype && r.has_bias == l->has_bias && r.bias == l->bias &&
-                    r.nbits_as_float == l->nbits_as_float && r.channel_wise == l->channel_wise &&
-                    r.optimize == l->optimize && r.round_zero == l->round_zero &&
+        require(r.q.values == l->q.values, "an HQQ layer's codes differ after add_hqq and read_hqq");
+        require(same_floats(r.q.scale, l->q.scale) && same_floats(r.q.zero, l->q.zero),
+                "an HQQ layer's scale or zero differs after add_hqq and read_hqq");
+        require(r.q.nbits == l->q.nbits && r.q.group_size == l->q.group_size && r.q.axis == l->q.axis &&
+                    r.nbits_as_float == l->nbits_as_float,
+                "an HQQ layer's nbits, group size or axis differs after add_hqq and read_hqq");
+        require(r.compute_dtype == l->compute_dtype && r.has_bias == l->has_bias &&
+                    std::equal(r.bias.begin(), r.bias.end(), l->bias.begin(), l->bias.end(),
+                               [](float x, float y) { return std::bit_cast<std::uint32_t>(x) == std::bit_cast<std::uint32_t>(y); }),
+                "an HQQ layer's compute dtype or bias differs after add_hqq and read_hqq");
+        require(r.channel_wise == l->channel_wise && r.optimize == l->optimize && r.round_zero == l->round_zero &&
                     r.stores_quant_config == l->stores_quant_config && r.encoded_state_dict == l->encoded_state_dict,
-                "an HQQ layer differs after add_hqq and read_hqq");
+                "an HQQ layer's flags differ after add_hqq and read_hqq");
     }
 }
 
