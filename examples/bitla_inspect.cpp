@@ -1,29 +1,39 @@
 // bitla-inspect: what a model file holds, checked, and its tensors as NumPy arrays.
 //
 //   bitla-inspect FILE                       metadata (key, type, value) and tensors (name,
-//                                            type, shape K × N, bytes, offset)
+//                                            type, shape, bytes, offset)
 //   bitla-inspect FILE --dump NAME OUT.npy   one tensor decoded to float32, shape (N, K)
 //   bitla-inspect FILE --dump-all DIR        every tensor bitla decodes, as DIR/<name>.npy
 //
 // Exit status: 0 done, 1 a bad file (the bitla::error's text: every size and offset is
-// checked when the file is opened) or an output that cannot be written, 2 bad usage.
+// checked when the file is opened), a tensor that cannot be decoded or an output that cannot
+// be written, 2 bad usage.
 //
 // Formats are told apart by their first bytes (`sniff`); each has a reader that gives a
-// `Model`. GGUF is read; a safetensors file is recognised and refused (its reader,
-// io/safetensors.hpp, needs nlohmann-json, which this tool does not link yet); anything
-// else is refused as unknown. docs/inspect.md has examples.
+// `Model`. GGUF is read always; safetensors when the tool is built with nlohmann-json
+// (BITLA_INSPECT_SAFETENSORS, set by CMake when find_package finds it; otherwise such a
+// file is recognised and refused with that reason); anything else is refused as unknown.
+// docs/inspect.md has examples.
 #include <bitla/io/gguf.hpp>
+#if BITLA_INSPECT_SAFETENSORS
+#include <bitla/io/hf_bitnet.hpp>
+#include <bitla/io/hqq_safetensors.hpp>
+#endif
 
 #include <algorithm>
+#include <bit>
 #include <cctype>
+#include <cmath>
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -41,9 +51,15 @@ using Table = std::vector<std::vector<std::string>>;
 
 struct TensorInfo {
     std::string name, type;
-    std::vector<std::uint64_t> shape;  ///< shape[0] = K, the fastest
+    std::string shape;  ///< as the format writes shapes (Model::shape_heading)
     std::uint64_t bytes = 0, offset = 0;
     bool decodable = false;
+};
+
+/// A tensor --dump-all passes over (with its reason on stderr) rather than stopping: one
+/// whose values float32 cannot hold exactly.
+struct Skip : std::runtime_error {
+    using std::runtime_error::runtime_error;
 };
 
 class Model {
@@ -54,7 +70,10 @@ public:
     /// Rows of key, type, value.
     [[nodiscard]] virtual Table metadata() const = 0;
     [[nodiscard]] virtual std::vector<TensorInfo> tensors() const = 0;
-    /// The tensor's values, N x K, as the file means them (bitla::error if they cannot be).
+    /// The heading of the tensor table's shape column.
+    [[nodiscard]] virtual std::string shape_heading() const = 0;
+    /// The tensor's values, N x K, as the file means them (bitla::error if they cannot be,
+    /// Skip if float32 cannot hold them).
     [[nodiscard]] virtual bitla::Matrix<float> decode(const std::string& name) const = 0;
 };
 
@@ -157,11 +176,15 @@ public:
     }
     [[nodiscard]] std::vector<TensorInfo> tensors() const override {
         std::vector<TensorInfo> out;
-        for (const bitla::GgufTensor& t : f_.tensors())
-            out.push_back(
-                {t.name, bitla::name(t.type), t.shape, t.data.size(), t.offset, bitla::info(t.type).decodable});
+        for (const bitla::GgufTensor& t : f_.tensors()) {
+            std::string shape;  // ne, fastest first
+            for (const std::uint64_t d : t.shape) shape += (shape.empty() ? "" : " × ") + std::to_string(d);
+            out.push_back({t.name, std::string(bitla::name(t.type)), shape, t.data.size(), t.offset,
+                           bitla::info(t.type).decodable});
+        }
         return out;
     }
+    [[nodiscard]] std::string shape_heading() const override { return "shape (K × N)"; }
     [[nodiscard]] bitla::Matrix<float> decode(const std::string& name) const override {
         return bitla::dequantize(f_.tensor(name));
     }
@@ -169,6 +192,117 @@ public:
 private:
     bitla::GgufFile f_;
 };
+
+// ---- safetensors ----
+
+#if BITLA_INSPECT_SAFETENSORS
+namespace st = bitla::safetensors;
+
+/// element i of an integer tensor (BOOL, U*, I*) as float, or Skip when float32 cannot hold it.
+float integer_value(const st::TensorInfo& t, const std::uint8_t* p, std::size_t i) {
+    const std::size_t n = st::element_size(t.dtype);
+    const std::uint64_t u = st::detail::load_le(p + i * n, n);
+    const bool is_signed = t.dtype == st::Dtype::I8 || t.dtype == st::Dtype::I16 || t.dtype == st::Dtype::I32 ||
+                           t.dtype == st::Dtype::I64;
+    bool exact = false;
+    float x = 0;
+    std::string text;
+    if (is_signed) {
+        std::uint64_t v = u;
+        if (n < 8 && (v >> (8 * n - 1)) != 0) v |= ~std::uint64_t{0} << (8 * n);  // sign-extend
+        const auto s = static_cast<std::int64_t>(v);
+        x = static_cast<float>(s);
+        exact = x >= -0x1p63f && x < 0x1p63f && static_cast<std::int64_t>(x) == s;
+        text = std::to_string(s);
+    } else {
+        x = static_cast<float>(u);
+        exact = x < 0x1p64f && static_cast<std::uint64_t>(x) == u;
+        text = std::to_string(u);
+    }
+    if (!exact)
+        throw Skip(bitla::detail::concat(st::name(t.dtype), " value ", text, " (element ", i,
+                                         ") is not exact in float32, and dumps hold exact values only"));
+    return x;
+}
+
+class SafetensorsModel final : public Model {
+public:
+    explicit SafetensorsModel(const fs::path& path) : f_(st::File::open(path)) {
+        for (const std::string& m : bitla::hf_bitnet_modules(f_)) bitnet_.emplace(m + ".weight", m);
+        constexpr std::string_view suffix = ".W_q";
+        for (const st::TensorInfo& t : f_.tensors()) {
+            const std::string_view n = t.name;
+            if (!n.ends_with(suffix)) continue;
+            const std::string m(n.substr(0, n.size() - suffix.size()));
+            if (f_.find(m + ".scale") != nullptr && f_.find(m + ".zero") != nullptr) hqq_.emplace(t.name, m);
+        }
+    }
+
+    [[nodiscard]] std::string summary() const override {
+        const std::size_t keys = f_.metadata().size(), tensors = f_.tensors().size();
+        std::string layers;
+        if (!bitnet_.empty())
+            layers += bitla::detail::concat(", ", bitnet_.size(), bitnet_.size() == 1 ? " HF BitNet layer" : " HF BitNet layers");
+        if (!hqq_.empty()) layers += bitla::detail::concat(", ", hqq_.size(), hqq_.size() == 1 ? " HQQ layer" : " HQQ layers");
+        return bitla::detail::concat(
+            "safetensors, header ", f_.header().length, " bytes, ",
+            f_.has_metadata() ? bitla::detail::concat(keys, keys == 1 ? " metadata key, " : " metadata keys, ")
+                              : std::string("no __metadata__, "),
+            tensors, tensors == 1 ? " tensor" : " tensors", " from byte ", 8 + f_.header().length, layers,
+            "; every size and offset checked");
+    }
+    [[nodiscard]] Table metadata() const override {
+        Table rows;
+        for (const auto& [key, value] : f_.metadata()) rows.push_back({escape(key), "string", quote(value)});
+        return rows;
+    }
+    [[nodiscard]] std::vector<TensorInfo> tensors() const override {
+        std::vector<TensorInfo> out;
+        for (const st::TensorInfo& t : f_.tensors()) {
+            std::string type(st::name(t.dtype));
+            if (bitnet_.contains(t.name)) type += " (HF BitNet)";
+            else if (hqq_.contains(t.name)) type += " (HQQ)";
+            const bool decodable = t.dtype != st::Dtype::F8_E5M2 && t.dtype != st::Dtype::F8_E4M3 &&
+                                   t.dtype != st::Dtype::F8_E8M0;
+            out.push_back({t.name, type, st::File::shape_string(t.shape), t.bytes(), t.begin, decodable});
+        }
+        return out;
+    }
+    [[nodiscard]] std::string shape_heading() const override { return "shape"; }
+
+    [[nodiscard]] bitla::Matrix<float> decode(const std::string& name) const override {
+        if (const auto m = bitnet_.find(name); m != bitnet_.end())  // T: the scale is its own tensor
+            return bitla::read_hf_bitnet(f_, m->second, bitla::BitnetScaling::multiply).values.unpack<float>();
+        if (const auto m = hqq_.find(name); m != hqq_.end()) return bitla::read_hqq(f_, m->second).q.dequantize();
+        const st::TensorInfo& t = f_.at(name);
+        // Every dimension before the last folds into N; a 0-D tensor is 1 x 1.
+        const std::size_t cols = t.shape.empty() ? 1 : t.shape.back();
+        const std::size_t rows = cols == 0 ? 0 : t.elements / cols;
+        if (st::is_float_dtype(t.dtype)) return f_.floats(name, rows, cols);
+        bitla::detail::require(st::info(t.dtype).is_integer || t.dtype == st::Dtype::F64, f_.path(), "tensor \"",
+                               name, "\": bitla does not decode ", st::name(t.dtype));
+        bitla::Matrix<float> out(rows, cols);
+        const std::uint8_t* p = f_.bytes(t).data();
+        for (std::size_t i = 0; i < t.elements; ++i) {
+            if (t.dtype != st::Dtype::F64) {
+                out.flat()[i] = integer_value(t, p, i);
+                continue;
+            }
+            const auto d = std::bit_cast<double>(st::detail::load_le(p + 8 * i, 8));
+            const auto x = static_cast<float>(d);
+            if (static_cast<double>(x) != d && !std::isnan(d))
+                throw Skip(bitla::detail::concat("F64 value ", d, " (element ", i,
+                                                 ") is not exact in float32, and dumps hold exact values only"));
+            out.flat()[i] = x;
+        }
+        return out;
+    }
+
+private:
+    st::File f_;
+    std::map<std::string, std::string, std::less<>> bitnet_, hqq_;  // tensor -> layer
+};
+#endif
 
 // ---- formats by their first bytes ----
 
@@ -195,7 +329,12 @@ std::unique_ptr<Model> open(const fs::path& path) {
     switch (sniff(path)) {
         case Format::gguf: return std::make_unique<GgufModel>(path);
         case Format::safetensors:
-            bitla::detail::fail(path.string(), "a safetensors file, which bitla-inspect does not read yet (GGUF only)");
+#if BITLA_INSPECT_SAFETENSORS
+            return std::make_unique<SafetensorsModel>(path);
+#else
+            bitla::detail::fail(path.string(), "a safetensors file, which this bitla-inspect cannot read: it was built "
+                                               "without nlohmann-json 3 (reconfigure with it installed to read them)");
+#endif
         case Format::unknown: break;
     }
     bitla::detail::fail(path.string(), "not a model file bitla-inspect reads: it starts with neither \"GGUF\" nor a "
@@ -227,13 +366,12 @@ void print(const Table& rows) {
 
 void list(const fs::path& path, const Model& m) {
     std::printf("%s: %s\n\nmetadata:\n", path.string().c_str(), m.summary().c_str());
-    print(m.metadata());
-    Table rows = {{"name", "type", "shape (K × N)", "bytes", "offset"}};
-    for (const TensorInfo& t : m.tensors()) {
-        std::string shape;
-        for (const std::uint64_t d : t.shape) shape += (shape.empty() ? "" : " × ") + std::to_string(d);
-        rows.push_back({escape(t.name), t.type, shape, std::to_string(t.bytes), std::to_string(t.offset)});
-    }
+    const Table metadata = m.metadata();
+    if (metadata.empty()) std::puts("  (none)");
+    print(metadata);
+    Table rows = {{"name", "type", m.shape_heading(), "bytes", "offset"}};
+    for (const TensorInfo& t : m.tensors())
+        rows.push_back({escape(t.name), t.type, t.shape, std::to_string(t.bytes), std::to_string(t.offset)});
     std::puts("\ntensors:");
     print(rows);
 }
@@ -260,8 +398,15 @@ void dump_all(const Model& m, const fs::path& dir) {
     std::set<std::string> taken;
     for (const TensorInfo& t : m.tensors()) {
         const fs::path out = dir / file_name(t.name, taken);
-        if (t.decodable) dump(m, t.name, out);
-        else std::fprintf(stderr, "skipped %s: bitla does not decode %s\n", escape(t.name).c_str(), t.type.c_str());
+        if (!t.decodable) {
+            std::fprintf(stderr, "skipped %s: bitla does not decode %s\n", escape(t.name).c_str(), t.type.c_str());
+            continue;
+        }
+        try {
+            dump(m, t.name, out);
+        } catch (const Skip& e) {
+            std::fprintf(stderr, "skipped %s: %s\n", escape(t.name).c_str(), e.what());
+        }
     }
 }
 
@@ -269,7 +414,8 @@ constexpr const char* usage =
     R"(usage: bitla-inspect FILE                      list metadata and tensors, checking every size and offset
        bitla-inspect FILE --dump NAME OUT.npy  write tensor NAME decoded to float32 (N, K)
        bitla-inspect FILE --dump-all DIR       write every tensor bitla decodes as DIR/<name>.npy
-FILE: a GGUF file. Exit status: 0 done, 1 a bad file or an unwritable output, 2 bad usage.
+FILE: a GGUF or safetensors file. Exit status: 0 done, 1 a bad file, a tensor that cannot be
+decoded or an unwritable output, 2 bad usage.
 )";
 
 int bad_usage(const std::string& why) {
@@ -297,7 +443,12 @@ int main(int argc, char** argv) {
             for (const TensorInfo& t : m->tensors()) found = found || t.name == args[2];
             if (!found)
                 return bad_usage("no tensor '" + args[2] + "' in " + args[0] + " (bitla-inspect FILE lists them)");
-            dump(*m, args[2], args[3]);
+            try {
+                dump(*m, args[2], args[3]);
+            } catch (const Skip& e) {
+                std::fprintf(stderr, "bitla-inspect: tensor '%s': %s\n", escape(args[2]).c_str(), e.what());
+                return 1;
+            }
         }
         return 0;
     } catch (const std::exception& e) {  // bitla::error, and filesystem or allocation failures

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "io/safetensors_files.hpp"
@@ -142,8 +143,11 @@ TEST_CASE("safetensors: write, read, write again is the same bytes", "[io][safet
     w.add("empty", Dtype::U8, {0, 4}, {});
     const std::string path = dir + "/a.safetensors";
     w.write(path);
-    const File f(path);
+    const File f = File::open(path);
     CHECK(f.path() == path);
+    const File read = File::open(path, bitla::FileAccess::read);  // no mmap: the same tensors
+    CHECK(read.tensors().size() == f.tensors().size());
+    CHECK(read.floats("f32", 2, 3)(1, 2) == values[5]);
     Writer again;
     again.add_all(f);
     CHECK(again.bytes() == w.bytes());
@@ -157,6 +161,24 @@ TEST_CASE("safetensors: write, read, write again is the same bytes", "[io][safet
     CHECK(again.erase("n"));
     CHECK_FALSE(again.erase("n"));
     std::remove(path.c_str());
+}
+
+TEST_CASE("safetensors: add_all keeps a file without metadata without it", "[io][safetensors]") {
+    // Found by fuzz-safetensors_roundtrip: add_all wrote "__metadata__": {} for a file that
+    // had none (every HQQ and HF BitNet layer file bitla writes), so the bytes differed.
+    const auto data = f32_bytes({1, 2});
+    const auto image = safetensors_image(R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", data);
+    const File f = File::view(image, "plain");
+    REQUIRE_FALSE(f.has_metadata());
+    Writer w;
+    w.set_metadata("stale", "yes");
+    w.add_all(f);
+    CHECK(w.bytes() == image);
+    const auto with = safetensors_image(
+        R"({"__metadata__":{},"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", data);
+    Writer w2;
+    w2.add_all(File::view(with, "empty metadata"));
+    CHECK(w2.bytes() == with);
 }
 
 TEST_CASE("safetensors: malformed files are refused, naming the file", "[io][safetensors][errors]") {
@@ -235,6 +257,10 @@ TEST_CASE("safetensors: malformed files are refused, naming the file", "[io][saf
         expect_bad(safetensors_image(R"({"t":{"dtype":"F32",)", d8), "not valid JSON");
         expect_bad(safetensors_image(R"([1, 2])", {}), "does not start with '{'");
         expect_bad(safetensors_image(R"( {})", {}), "does not start with '{'");
+        // Found by fuzz-safetensors_roundtrip (ASan, heap-buffer-overflow): an empty header
+        // (length 0) read the byte after it while building the UTF-8 check's message.
+        expect_bad(bitla_test::raw_image(0, "", {}), "does not start with '{'");
+        expect_bad(bitla_test::raw_image(0, "", {'{', '}'}), "does not start with '{'");
         expect_bad(raw_image(8, std::string("{}\0\0\0\0\0\0", 8), {}), "NUL byte at byte 10");  // NUL padding
         expect_bad(raw_image(8, std::string("{}\0 junk", 8), {}), "NUL byte");
         expect_bad(safetensors_image(R"({"t":{"dtype":"U8","shape":[8],"data_offsets":[0,8]},)"
@@ -262,16 +288,19 @@ TEST_CASE("safetensors: malformed files are refused, naming the file", "[io][saf
     }
 }
 
+// One convention for files (docs/api.md): a named constructor, as GgufFile::open.
+static_assert(!std::is_constructible_v<File, std::string>, "safetensors::File is made by File::open(path)");
+
 TEST_CASE("safetensors: files on disk", "[io][safetensors][errors]") {
     const auto dir = bitla_test::temp_dir();
-    expect_refused([&] { (void)File(dir + "/missing.safetensors"); }, dir + "/missing.safetensors", "cannot open");
-    expect_refused([&] { (void)File(dir); }, dir, "is a directory");
+    expect_refused([&] { (void)File::open(dir + "/missing.safetensors"); }, dir + "/missing.safetensors", "cannot open");
+    expect_refused([&] { (void)File::open(dir); }, dir, "is a directory");
     const std::string empty = dir + "/empty.safetensors";
     bitla_test::write_file(empty, {});
-    expect_refused([&] { (void)File(empty); }, empty, "file is 0 bytes");
+    expect_refused([&] { (void)File::open(empty); }, empty, "file is 0 bytes");
     const std::string lying = dir + "/lying.safetensors";
     bitla_test::write_file(lying, bitla_test::raw_image(4096, "{}", {}));
-    expect_refused([&] { (void)File(lying); }, lying, "header length 4096 but only 2 bytes follow");
+    expect_refused([&] { (void)File::open(lying); }, lying, "header length 4096 but only 2 bytes follow");
     std::remove(empty.c_str());
     std::remove(lying.c_str());
 }

@@ -14,7 +14,7 @@
 // multiplies): the caller says which (`BitnetScaling`), or `bitnet_scaling(config.json)` reads
 // it from the model's `quantization_config`.
 //
-//     const bitla::safetensors::File f("model.safetensors");
+//     const auto f = bitla::safetensors::File::open("model.safetensors");
 //     const auto scaling = bitla::bitnet_scaling("config.json");
 //     auto w = bitla::read_hf_bitnet(f, "model.layers.0.mlp.down_proj", scaling);  // HfBitnetWeight
 //     bitla::AddWeights packed = bitla::pack_add(w);   // ternary codes, per-tensor scale w.scale()

@@ -17,7 +17,7 @@
 //     view_as_float, quant_scale, quant_zero, offload_meta, encoded_state_dict,
 //     stores_quant_config, channel_wise, optimize, round_zero     U8 0-D flags
 //
-//     const bitla::safetensors::File f("model.safetensors");
+//     const auto f = bitla::safetensors::File::open("model.safetensors");
 //     bitla::HqqLayer l = bitla::read_hqq(f, "model.layers.0.self_attn.q_proj");
 //     bitla::AddWeights w = bitla::pack_add(bitla::hqq_axis1(l.q));   // axis 0 files: see below
 //

@@ -12,7 +12,7 @@
 // offset, each starts where the previous one ends, the first at 0, the last at the end of
 // the file. Elements are little-endian, row-major, with no alignment promised.
 //
-//     const bitla::safetensors::File f("model.safetensors");
+//     const auto f = bitla::safetensors::File::open("model.safetensors");
 //     for (const auto& t : f.tensors()) use(t.name, t.dtype, t.shape, f.bytes(t));
 //     bitla::Matrix<float> s = f.floats("layer.scale", 1, 64);   // F32/F16/BF16 -> float, exact
 //
@@ -32,6 +32,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <limits>
 #include <map>
 #include <set>
@@ -212,9 +213,11 @@ using Json = nlohmann::ordered_json;
     Header h;
     h.length = static_cast<std::size_t>(n);
     const std::string_view text(reinterpret_cast<const char*>(bytes.data() + 8), h.length);
-    const std::size_t bad = detail::utf8_error(text);
-    require(bad == text.size(), file, "header is not valid UTF-8 at byte ", 8 + bad, " (0x", std::hex,
-            static_cast<unsigned>(bytes[8 + std::min(bad, text.size() - 1)]), ")");
+    // (The message's arguments are evaluated even when a check passes: the offending byte is
+    // read only once there is one, never from an empty header.)
+    if (const std::size_t bad = detail::utf8_error(text); bad != text.size())
+        detail::fail(file, "header is not valid UTF-8 at byte ", 8 + bad, " (0x", std::hex,
+                     static_cast<unsigned>(bytes[8 + bad]), ")");
     // JSON text holds no raw NUL (strings escape it), and nlohmann's lexer would stop at one.
     const std::size_t nul = text.find('\0');
     require(nul == std::string_view::npos, file, "header holds a NUL byte at byte ", 8 + nul);
@@ -253,13 +256,19 @@ using Json = nlohmann::ordered_json;
     return h;
 }
 
-/// A safetensors file, validated, its tensors viewed in place. Move-only.
+/// A safetensors file, validated, its tensors viewed in place. Move-only. Made by `open`
+/// (a file) or `view` (an image in memory), as GgufFile is by `open` and `parse`.
 class File {
 public:
-    /// Maps `path` and validates it (bitla::error naming the path otherwise).
-    explicit File(std::string path) : mapped_(path) {
-        const std::span<const std::byte> b = mapped_.bytes();
-        init({reinterpret_cast<const std::uint8_t*>(b.data()), b.size()}, std::move(path));
+    /// Opens and validates a file, mapped read-only unless `how` is FileAccess::read
+    /// (bitla::error naming the path otherwise). The tensors view the mapping, which moves
+    /// with the File.
+    [[nodiscard]] static File open(const std::filesystem::path& path, FileAccess how = FileAccess::map) {
+        File f;
+        f.mapped_ = MappedFile(path, how);
+        const std::span<const std::byte> b = f.mapped_.bytes();
+        f.init({reinterpret_cast<const std::uint8_t*>(b.data()), b.size()}, path.string());
+        return f;
     }
     /// Validates a file image in memory (no copy: `bytes` must outlive the File); `name`
     /// stands for the file in errors.

@@ -98,10 +98,12 @@ public:
     void add_chars(std::string name, std::string_view s) {
         add(std::move(name), Dtype::U8, {s.size()}, std::vector<std::uint8_t>(s.begin(), s.end()));
     }
-    /// Every tensor of `f` (viewed: `f` must outlive the writer's use) and its metadata.
+    /// Every tensor of `f` (viewed: `f` must outlive the writer's use) and its metadata: the
+    /// writer's metadata becomes the file's, "__metadata__" included only when the file has it.
     void add_all(const File& f) {
         for (const TensorInfo& t : f.tensors()) add_view(t.name, t.dtype, t.shape, f.bytes(t));
-        set_metadata(f.metadata());
+        if (f.has_metadata()) set_metadata(f.metadata());
+        else clear_metadata();
     }
     /// Every tensor of `other` (its metadata aside), all or nothing: `other` is left empty.
     void add_all(Writer&& other) {
