@@ -45,7 +45,7 @@ void walk(const bitla::safetensors::File& f, const bitla::safetensors::TensorInf
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     try {
-        const auto f = bitla::safetensors::File::view(std::span(data, size), "fuzz.safetensors");
+        const auto f = bitla::safetensors::File::parse(std::span(data, size), "fuzz.safetensors");
         for (const auto& [k, v] : f.metadata()) (void)(k.size() + v.size());
         for (const auto& t : f.tensors()) walk(f, t);
         for (const std::string& m : bitla::hf_bitnet_modules(f)) {

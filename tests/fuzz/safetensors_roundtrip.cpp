@@ -75,7 +75,7 @@ void bitnet_layers(const st::File& f) {
             bitla::add_hf_bitnet(out, m, *w);
             return out.bytes();
         });
-        const auto g = must("the reader refuses add_hf_bitnet's file", [&] { return st::File::view(bytes, "bitnet"); });
+        const auto g = must("the reader refuses add_hf_bitnet's file", [&] { return st::File::parse(bytes, "bitnet"); });
         for (const std::string& name : {m + ".weight", m + ".weight_scale"}) {
             const auto &a = f.at(name), &b = g.at(name);
             const auto x = f.bytes(a), y = g.bytes(b);
@@ -108,7 +108,7 @@ void hqq_layers(const st::File& f) {
             return out.bytes();
         });
         const bitla::HqqLayer r = must("read_hqq refuses add_hqq's file", [&] {
-            return bitla::read_hqq(st::File::view(bytes, "hqq"), m);
+            return bitla::read_hqq(st::File::parse(bytes, "hqq"), m);
         });
         require(r.q.values == l->q.values, "an HQQ layer's codes differ after add_hqq and read_hqq");
         require(same_floats(r.q.scale, l->q.scale) && same_floats(r.q.zero, l->q.zero),
@@ -131,12 +131,12 @@ void hqq_layers(const st::File& f) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     std::optional<st::File> f;
     try {
-        f.emplace(st::File::view(std::span(data, size), "fuzz.safetensors"));
+        f.emplace(st::File::parse(std::span(data, size), "fuzz.safetensors"));
     } catch (const bitla::error&) {
         return 0;
     }
     const std::vector<std::uint8_t> bytes = rewrite(*f);
-    const auto g = must("the reader refuses what the writer wrote", [&] { return st::File::view(bytes, "rewritten"); });
+    const auto g = must("the reader refuses what the writer wrote", [&] { return st::File::parse(bytes, "rewritten"); });
     require(g.tensors().size() == f->tensors().size(), "the rewritten file holds another tensor count");
     for (const auto& a : f->tensors()) {
         const st::TensorInfo* b = g.find(a.name);

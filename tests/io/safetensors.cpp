@@ -51,7 +51,7 @@ void expect_refused(F&& f, const std::string& file, const std::string& words) {
 void expect_bad(const std::vector<std::uint8_t>& image, const std::string& words) {
     const std::size_t shown = std::min<std::size_t>(160, image.size() > 8 ? image.size() - 8 : 0);
     INFO(std::string(reinterpret_cast<const char*>(image.data()) + (shown ? 8 : 0), shown));
-    expect_refused([&] { (void)File::view(image, "bad.safetensors"); }, "bad.safetensors", words);
+    expect_refused([&] { (void)File::parse(image, "bad.safetensors"); }, "bad.safetensors", words);
 }
 
 }  // namespace
@@ -106,7 +106,7 @@ TEST_CASE("safetensors: reading views the data in place", "[io][safetensors]") {
                                          R"("b":{"dtype":"BF16","shape":[2],"data_offsets":[4,8]},)"
                                          R"("__metadata__":{"format":"pt","x":""}})",
                                          data);
-    const File f = File::view(image, "in-memory");
+    const File f = File::parse(image, "in-memory");
     REQUIRE(f.tensors().size() == 3);
     CHECK(f.tensors()[0].name == "h\xc3\xa9 x");
     CHECK(f.tensors()[1].name == "b");
@@ -168,7 +168,7 @@ TEST_CASE("safetensors: add_all keeps a file without metadata without it", "[io]
     // had none (every HQQ and HF BitNet layer file bitla writes), so the bytes differed.
     const auto data = f32_bytes({1, 2});
     const auto image = safetensors_image(R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", data);
-    const File f = File::view(image, "plain");
+    const File f = File::parse(image, "plain");
     REQUIRE_FALSE(f.has_metadata());
     Writer w;
     w.set_metadata("stale", "yes");
@@ -177,7 +177,7 @@ TEST_CASE("safetensors: add_all keeps a file without metadata without it", "[io]
     const auto with = safetensors_image(
         R"({"__metadata__":{},"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", data);
     Writer w2;
-    w2.add_all(File::view(with, "empty metadata"));
+    w2.add_all(File::parse(with, "empty metadata"));
     CHECK(w2.bytes() == with);
 }
 
@@ -185,7 +185,7 @@ TEST_CASE("safetensors: malformed files are refused, naming the file", "[io][saf
     using bitla_test::raw_image;
     const std::vector<std::uint8_t> d8(8, 1);
     const std::string ok = R"({"t":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})";
-    REQUIRE_NOTHROW(File::view(safetensors_image(ok, d8), "good"));
+    REQUIRE_NOTHROW(File::parse(safetensors_image(ok, d8), "good"));
 
     SECTION("too short, or a header length that lies") {
         expect_bad({1, 2, 3}, "too short for the 8-byte header length");
@@ -331,7 +331,7 @@ TEST_CASE("safetensors: the writer refuses what the format cannot hold", "[io][s
     refused([&] { w.add_integer("y", Dtype::F32, {}, 1); }, "values");
     refused([&] { w.set_metadata("k", "\xc3"); }, "metadata");
     w.add_integer("y", Dtype::I8, {}, -128);  // nothing above was added
-    CHECK(File::view(w.bytes(), "w").tensors().size() == 2);
+    CHECK(File::parse(w.bytes(), "w").tensors().size() == 2);
     CHECK(bitla::safetensors::round_to(Dtype::F16, 0.1f) == 0.0999755859375f);
     CHECK(bitla::safetensors::round_to(Dtype::BF16, 1.00390625f) == 1.0f);
     CHECK(bitla::safetensors::round_to(Dtype::BF16, 1.01171875f) == 1.015625f);

@@ -65,7 +65,7 @@ TEST_CASE("hf bitnet: the layout's documented example", "[io][hf_bitnet]") {
     // transformers' unpack_weights docstring: [[0b10100001, 0b00011000], [0b10010000, 0b00001010]]
     // unpacks to rows [0,-1] [-1,1] [-1,1] [-1,1] [1,0] [0,-1] [1,-1] [1,-1].
     const auto image = bitnet_file("m", 2, 2, {0b10100001, 0b00011000, 0b10010000, 0b00001010}, 0x3f80);  // 1.0
-    const File f = File::view(image, "doc");
+    const File f = File::parse(image, "doc");
     const auto w = bitla::read_hf_bitnet(f, "m", BitnetScaling::divide);
     const int expect[8][2] = {{0, -1}, {-1, 1}, {-1, 1}, {-1, 1}, {1, 0}, {0, -1}, {1, -1}, {1, -1}};
     REQUIRE(w.values.rows() == 8);
@@ -82,7 +82,7 @@ TEST_CASE("hf bitnet: edge rows read exactly and write back bit for bit", "[io][
             CAPTURE(out, in);
             const Matrix<int> t = edge_ternary(out, in);
             const auto image = bitnet_file("model.layers.0.mlp.down_proj", out / 4, in, encode_bitnet(t), 0x4020);  // 2.5
-            const File f = File::view(image, "edge");
+            const File f = File::parse(image, "edge");
             const auto w = bitla::read_hf_bitnet(f, "model.layers.0.mlp.down_proj", BitnetScaling::divide);
             const auto wp = bitla::read_hf_bitnet<bitla::enc::planes>(f, "model.layers.0.mlp.down_proj", BitnetScaling::divide);
             CHECK(w.values == bitla::TernaryPacked<bitla::enc::code2>::from_values(t));
@@ -109,7 +109,7 @@ TEST_CASE("hf bitnet: products equal the decoded values' (exact int8 dots)", "[i
     const std::size_t out = 16, in = 300, m = 3;
     const Matrix<int> t = edge_ternary(out, in);
     const auto image = bitnet_file("layer", out / 4, in, encode_bitnet(t), 0x4020);
-    const File f = File::view(image, "gemm");
+    const File f = File::parse(image, "gemm");
     for (const auto scaling : {BitnetScaling::divide, BitnetScaling::multiply}) {
         const auto w = bitla::read_hf_bitnet(f, "layer", scaling);
         const auto x = bitla_test::random_ints<std::int8_t>(m, in, -127, 127);
@@ -159,7 +159,7 @@ TEST_CASE("hf bitnet: bad layers are refused, naming the file and tensor", "[io]
     const auto refused = [](const std::vector<std::uint8_t>& image, const std::string& words,
                             BitnetScaling s = BitnetScaling::divide) {
         try {
-            const File f = File::view(image, "bad");
+            const File f = File::parse(image, "bad");
             (void)bitla::read_hf_bitnet(f, "m", s);
             FAIL("accepted; expected " << words);
         } catch (const bitla::error& e) {
@@ -175,7 +175,7 @@ TEST_CASE("hf bitnet: bad layers are refused, naming the file and tensor", "[io]
     const auto good = encode_bitnet(t);
     refused(bitnet_file("m", 2, 5, good, 0x0000), "\"m.weight_scale\": weight_scale = 0 is zero");
     refused(bitnet_file("m", 2, 5, good, 0x7f80), "weight_scale = inf is not finite");
-    CHECK_NOTHROW(bitla::read_hf_bitnet(File::view(bitnet_file("m", 2, 5, good, 0x0000), "ok"), "m", BitnetScaling::multiply));
+    CHECK_NOTHROW(bitla::read_hf_bitnet(File::parse(bitnet_file("m", 2, 5, good, 0x0000), "ok"), "m", BitnetScaling::multiply));
     refused(bitnet_file("x", 2, 5, good, 0x3f80), "no tensor \"m.weight\"");
     using bitla_test::safetensors_image;
     refused(safetensors_image(R"({"m.weight":{"dtype":"U8","shape":[10],"data_offsets":[0,10]},)"

@@ -153,7 +153,7 @@ TEST_CASE("hqq safetensors: hand-encoded layers read exactly and write back bit 
             CAPTURE(nbits, axis);
             const Layer l = hqq_layer(m, 4, 64, nbits, 16, axis);  // axis 1: P = 16; axis 0: P = 16
             const auto image = bitla_test::reference_image(l.tensors);
-            const File f = File::view(image, "hqq");
+            const File f = File::parse(image, "hqq");
             CHECK_FALSE(f.has_metadata());
             const HqqLayer r = bitla::read_hqq(f, "model.layers.0.self_attn.q_proj");
             CHECK(r.q.nbits == nbits);
@@ -192,7 +192,7 @@ TEST_CASE("hqq safetensors: quantize, write, read is the same HqqQuantized", "[i
                 bitla::safetensors::Writer w;
                 bitla::add_hqq(w, "layer", l);
                 const auto bytes = w.bytes();
-                const File f = File::view(bytes, "rt");
+                const File f = File::parse(bytes, "rt");
                 const HqqLayer r = bitla::read_hqq(f, "layer");
                 require_same(r.q, l.q);
                 CHECK(r.compute_dtype == compute);
@@ -246,7 +246,7 @@ TEST_CASE("hqq safetensors: bad layers are refused, naming the file and tensor",
     const auto refused = [&](const std::vector<RawTensor>& ts, const std::string& words) {
         const auto image = bitla_test::reference_image(ts);
         try {
-            const File f = File::view(image, "bad.safetensors");
+            const File f = File::parse(image, "bad.safetensors");
             (void)bitla::read_hqq(f, "l");
             FAIL("accepted; expected " << words);
         } catch (const bitla::error& e) {
@@ -256,7 +256,7 @@ TEST_CASE("hqq safetensors: bad layers are refused, naming the file and tensor",
         }
     };
     const Layer good = hqq_layer(m, 4, 64, 2, 16, 1);
-    REQUIRE_NOTHROW(bitla::read_hqq(File::view(bitla_test::reference_image(good.tensors), "good"), "l"));
+    REQUIRE_NOTHROW(bitla::read_hqq(File::parse(bitla_test::reference_image(good.tensors), "good"), "l"));
     const auto with = [&](const std::string& name, RawTensor t) {
         auto ts = good.tensors;
         tensor(ts, m + name) = std::move(t);

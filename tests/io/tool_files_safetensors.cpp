@@ -88,7 +88,7 @@ float round_compute(Dtype d, float v) {
 }  // namespace
 
 TEST_CASE("tool files: transformers pack_weights layers decode to unpack_weights' values", "[io][hf_bitnet][tools]") {
-    const File f(data_path("hf_bitnet.safetensors"));
+    const File f = File::open(data_path("hf_bitnet.safetensors"));
     const Expected ex("hf_bitnet.expected.safetensors");
     REQUIRE(bitla::bitnet_scaling(data_path("hf_bitnet.config.json")) == BitnetScaling::divide);
     const std::vector<std::string> modules{"model.layers.0.mlp.down_proj", "model.layers.0.self_attn.o_proj"};
@@ -155,7 +155,7 @@ struct HqqCase {
 
 void check_hqq_file(const std::string& file, const std::vector<HqqCase>& cases) {
     CAPTURE(file);
-    const File f(data_path(file + ".safetensors"));
+    const File f = File::open(data_path(file + ".safetensors"));
     const Expected ex(file + ".expected.safetensors");
     CHECK_FALSE(f.has_metadata());  // hqq's save_to_safetensors passes none
     bitla::safetensors::Writer again;

@@ -272,7 +272,7 @@ public:
     }
     /// Validates a file image in memory (no copy: `bytes` must outlive the File); `name`
     /// stands for the file in errors.
-    [[nodiscard]] static File view(std::span<const std::uint8_t> bytes, std::string name) {
+    [[nodiscard]] static File parse(std::span<const std::uint8_t> bytes, std::string name = "<memory>") {
         File f;
         f.init(bytes, std::move(name));
         return f;
