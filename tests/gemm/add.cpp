@@ -653,6 +653,27 @@ TEST_CASE("gemm called from inside pool tasks runs inline and matches", "[add][t
     }
 }
 
+TEST_CASE("activations prepared for code2 weights run base-3 weights of the same layout exactly", "[add][rows][reuse][base3]") {
+    // gemm_block accepts activations prepared for any weights of the same K, lane and groups;
+    // the base-3 GEMV reads x + 128, which must be the current x on every ISA, not one left
+    // by an earlier base-3 prepare of the same kept activations.
+    const std::size_t k = 700, n = 19;
+    const auto x1 = random_ints<std::int8_t>(1, k, -128, 127), x2 = random_ints<std::int8_t>(1, k, -128, 127);
+    const Case b3 = make_case(Fmt::tern_base3, n, k, x2);
+    const Case c2 = make_case(Fmt::tern_code2, n, k, x2);
+    AddActivations kept;
+    prepare(Int8Rows{x1, {}}, b3.packed, kept);
+    prepare(Int8Rows{x2, {}}, c2.packed, kept);
+    REQUIRE(kept.prepared_for(b3.packed));
+    for (isa i : available_isas()) {
+        ScopedIsaLimit limit(i);
+        INFO("isa " << name(i));
+        Matrix<std::int32_t> y(1, n);
+        gemm_block(kept, b3.packed, y.view(), OutputBlock::columns(0, n));
+        REQUIRE(equal(y, b3.ref));
+    }
+}
+
 TEST_CASE("prepare into kept activations matches a fresh prepare across shapes and kinds", "[add][rows][reuse]") {
     // One AddActivations reused, its buffers larger than the next call needs (K, M and the
     // group count shrink, int8 and float alternate): stale sums, scales or values would show.

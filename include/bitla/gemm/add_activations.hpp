@@ -62,7 +62,7 @@ private:
     std::size_t rows_ = 0, cols_ = 0, stride_ = 0, groups_ = 0;
     AddLayout layout_;
     AlignedBuffer<std::int8_t> xi_;
-    AlignedBuffer<std::uint8_t> xu_;      ///< base3, one int8 row: row 0 of xi_ plus 128 (x ^ 0x80)
+    AlignedBuffer<std::uint8_t> xu_;      ///< one int8 row: xi_ plus 128 (x ^ 0x80), for the base-3 GEMV
     AlignedBuffer<float> xf_;
     std::vector<float> group_sum_;        ///< rows x groups (exact for int8)
     std::vector<long long> sum_i_;        ///< rows: Σx (int8)
@@ -181,7 +181,9 @@ void prepare_view_into(AddActivations& a, MatrixView<const T> x, std::span<const
             for (std::size_t g = 0; g < l.groups; ++g)
                 a.group_sum_[m * l.groups + g] = static_cast<float>(detail::sum_i8(xr + g * l.group_size, l.group_size));
             a.sum_i_[m] = detail::sum_i8(xr, x.cols);
-            if (l.codes == AddCodes::base3 && x.rows == 1) {  // the GEMV's base-3 form (AddRowsArgs::xu)
+            // x + 128 for the base-3 GEMV (AddRowsArgs::xu); for every format, since
+            // gemm_block may pair these activations with any weights they were prepared for.
+            if (x.rows == 1) {
                 if (a.xu_.size() < l.kp) a.xu_ = AlignedBuffer<std::uint8_t>(l.kp);
                 for (std::size_t k = 0; k < l.kp; ++k) a.xu_[k] = static_cast<std::uint8_t>(dst[k] ^ 0x80);
             }
